@@ -1,0 +1,19 @@
+/** The change-event codec: DynamoDB values to exact JSON, the v1 envelope, partition keys. */
+export type { AttributeMap, AttributeValue, Binary } from './attribute-value';
+export { InvalidAttributeValueError, writeAttributeMap, writeAttributeValue, writeCanonicalAttributeMap } from './json-writer';
+export { MAX_PARTITION_KEY_LENGTH, partitionKeyFor } from './partition-key';
+export {
+  CHANGE_EVENT_SCHEMA_VERSION,
+  DEFAULT_MAX_RECORD_BYTES,
+  encodeChangeEvent,
+  EventTooLargeError,
+  Operation,
+  TruncatedField,
+  type ChangeEventV1,
+  type ChangeFields,
+  type EncodedChangeEvent,
+  type EncodeOptions,
+  type JsonValue,
+} from './change-event';
+export { changeFieldsFromStreamRecord, isTtlDeletion, parseStreamArn, type DynamoDbStreamRecord, type StreamSource } from './stream-record';
+export { encodeSnapshotEvent, keysOfItem, snapshotEventId, type SnapshotInput } from './snapshot';

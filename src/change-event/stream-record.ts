@@ -1,0 +1,101 @@
+/**
+ * Reads one record of a Lambda DynamoDB Streams event into the fields of a change event.
+ * The event is input from outside, so every field is checked and a bad record fails with
+ * a MalformedInputError saying what is wrong (the forwarder reports it, never drops it).
+ */
+import { MalformedInputError } from '../errors';
+import type { AttributeMap } from './attribute-value';
+import { Operation, type ChangeFields } from './change-event';
+
+/** The parts of a Lambda DynamoDB stream record the forwarder reads. */
+export interface DynamoDbStreamRecord {
+  eventID?: string;
+  eventName?: string;
+  eventSource?: string;
+  eventSourceARN?: string;
+  awsRegion?: string;
+  userIdentity?: unknown;
+  dynamodb?: {
+    /** Seconds since the epoch in Lambda events; a Date from the SDK. */
+    ApproximateCreationDateTime?: number | Date | string;
+    Keys?: AttributeMap;
+    NewImage?: AttributeMap;
+    OldImage?: AttributeMap;
+    SequenceNumber?: string;
+    SizeBytes?: number;
+    StreamViewType?: string;
+  };
+}
+
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  INSERT: Operation.Insert,
+  MODIFY: Operation.Modify,
+  REMOVE: Operation.Remove,
+};
+
+/** arn:<partition>:dynamodb:<region>:<account>:table/<name>/stream/<label> */
+const STREAM_ARN = /^(arn:[^:]+:dynamodb:([^:]*):[^:]*:table\/([^/]+))\/stream\/[^/]+$/;
+
+export interface StreamSource {
+  tableName: string;
+  tableArn: string;
+  streamArn: string;
+  region: string;
+}
+
+/** Table name, table ARN and region from a DynamoDB stream ARN. */
+export function parseStreamArn(streamArn: string): StreamSource {
+  const match = STREAM_ARN.exec(streamArn);
+  if (!match) throw new MalformedInputError(`eventSourceARN is not a DynamoDB stream ARN: "${streamArn}"`);
+  return { tableArn: match[1] as string, region: match[2] as string, tableName: match[3] as string, streamArn };
+}
+
+/** Deletions by DynamoDB's TTL process carry this service identity. */
+export function isTtlDeletion(userIdentity: unknown): boolean {
+  if (userIdentity === null || typeof userIdentity !== 'object') return false;
+  const identity = userIdentity as { type?: unknown; principalId?: unknown };
+  return identity.type === 'Service' && identity.principalId === 'dynamodb.amazonaws.com';
+}
+
+function toIso(value: number | Date | string | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new MalformedInputError(`ApproximateCreationDateTime is not a time: ${String(value)}`);
+  return date.toISOString();
+}
+
+function isObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The change-event fields of one stream record; throws MalformedInputError when it is not one. */
+export function changeFieldsFromStreamRecord(record: DynamoDbStreamRecord): ChangeFields {
+  if (record === null || typeof record !== 'object') throw new MalformedInputError('stream record is not an object');
+  const { eventID, eventName, eventSourceARN, dynamodb } = record;
+  if (typeof eventID !== 'string' || eventID === '') throw new MalformedInputError('stream record has no eventID');
+  const operation = typeof eventName === 'string' ? OPERATIONS[eventName] : undefined;
+  if (!operation) throw new MalformedInputError(`stream record ${eventID} has an unknown eventName "${String(eventName)}"`);
+  if (typeof eventSourceARN !== 'string') throw new MalformedInputError(`stream record ${eventID} has no eventSourceARN`);
+  const source = parseStreamArn(eventSourceARN);
+  if (dynamodb === undefined || !isObject(dynamodb)) throw new MalformedInputError(`stream record ${eventID} has no dynamodb section`);
+  if (typeof dynamodb.SequenceNumber !== 'string') throw new MalformedInputError(`stream record ${eventID} has no SequenceNumber`);
+  if (dynamodb.Keys === undefined || !isObject(dynamodb.Keys)) throw new MalformedInputError(`stream record ${eventID} has no Keys`);
+  for (const [name, image] of [['OldImage', dynamodb.OldImage], ['NewImage', dynamodb.NewImage]] as const) {
+    if (image !== undefined && !isObject(image)) throw new MalformedInputError(`stream record ${eventID} has a ${name} that is not a map`);
+  }
+  return {
+    id: eventID,
+    operation,
+    tableName: source.tableName,
+    tableArn: source.tableArn,
+    streamArn: source.streamArn,
+    region: typeof record.awsRegion === 'string' && record.awsRegion !== '' ? record.awsRegion : source.region,
+    keys: dynamodb.Keys,
+    oldImage: dynamodb.OldImage ?? null,
+    newImage: dynamodb.NewImage ?? null,
+    sequenceNumber: dynamodb.SequenceNumber,
+    approximateCreationTime: toIso(dynamodb.ApproximateCreationDateTime),
+    readAt: null,
+    ttlDeletion: operation === Operation.Remove && isTtlDeletion(record.userIdentity),
+  };
+}
