@@ -24,7 +24,7 @@ export interface BudgetSettings {
   readonly onDemandMaxRcu: number;
 }
 
-/** Below this the scan would crawl and a single 1 MB page (128 RCU) would take minutes. */
+/** Below this the scan would crawl: a single 1 MB page (256 RCU, strongly consistent) would take minutes. */
 export const MIN_BUDGET_RCU = 1;
 
 /**
@@ -97,9 +97,9 @@ export function throttleBackoffMs(attempt: number, random: number, limits: { bas
 }
 
 /**
- * Read capacity a page used when the response did not report it: an eventually consistent
- * Scan costs 0.5 RCU per started 4 KB of data read.
+ * Read capacity a page used when the response did not report it: a strongly consistent
+ * Scan (what the backfill does) costs 1 RCU per started 4 KB of data read.
  */
 export function estimateScanRcu(bytesRead: number): number {
-  return Math.max(0.5, Math.ceil(Math.max(0, bytesRead) / 4096) * 0.5);
+  return Math.max(1, Math.ceil(Math.max(0, bytesRead) / 4096));
 }

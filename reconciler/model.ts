@@ -1,0 +1,180 @@
+/**
+ * The reconciler's plain data: what it observed of one table (observed), what it wants
+ * (desired) and the difference as actions (the plan). No AWS types leak in here, so the
+ * planning logic is pure and tests build these objects by hand.
+ */
+import type { CapacityMode, MappingSettings, StreamConflictPolicy } from '../src/config/reconciler';
+
+export const STREAM_VIEW_TYPE = 'NEW_AND_OLD_IMAGES';
+/** Tag written on a table when the reconciler enabled (or replaced) its stream. */
+export const STREAM_TAG_KEY = 'dms-event-bus:stream-enabled-by';
+export const STREAM_TAG_VALUE = 'reconciler';
+/** Prefix of the scaling policies the reconciler owns; a target with one is "managed". */
+export const POLICY_PREFIX = 'dms-event-bus-';
+export const RESPONSE_TYPE = 'ReportBatchItemFailures';
+
+export const ScalableDimension = {
+  TableRead: 'dynamodb:table:ReadCapacityUnits',
+  TableWrite: 'dynamodb:table:WriteCapacityUnits',
+  IndexRead: 'dynamodb:index:ReadCapacityUnits',
+  IndexWrite: 'dynamodb:index:WriteCapacityUnits',
+} as const;
+export type ScalableDimension = (typeof ScalableDimension)[keyof typeof ScalableDimension];
+
+export interface ObservedIndex {
+  name: string;
+  /** CREATING | UPDATING | DELETING | ACTIVE */
+  status: string;
+}
+
+export interface ObservedTable {
+  name: string;
+  arn: string;
+  /** DescribeTable TableStatus: CREATING, UPDATING, DELETING, ACTIVE, ARCHIVED, ... */
+  status: string;
+  billingMode: 'PROVISIONED' | 'PAY_PER_REQUEST';
+  stream: { enabled: boolean; viewType?: string; latestArn?: string };
+  indexes: ObservedIndex[];
+}
+
+export interface ObservedMapping {
+  uuid: string;
+  streamArn: string;
+  /** Creating, Enabling, Enabled, Disabling, Disabled, Updating, Deleting */
+  state: string;
+  batchSize?: number;
+  batchingWindowSeconds?: number;
+  parallelizationFactor?: number;
+  maxRetryAttempts?: number;
+  maxRecordAgeSeconds?: number;
+  bisectOnError?: boolean;
+  functionResponseTypes: string[];
+  onFailureDestination?: string;
+}
+
+export interface ObservedTarget {
+  resourceId: string;
+  dimension: string;
+  minCapacity: number;
+  maxCapacity: number;
+}
+
+export interface ObservedPolicy {
+  policyName: string;
+  resourceId: string;
+  dimension: string;
+  policyType: string;
+  targetValue?: number;
+  metricType?: string;
+}
+
+/** Everything observed about one table name (the table may be gone: `table: null`). */
+export interface Observed {
+  tableName: string;
+  table: ObservedTable | null;
+  /** The forwarder's mappings whose stream ARN names this table (any stream). */
+  mappings: ObservedMapping[];
+  /** Scaling targets of the table and its indexes (`table/NAME`, `table/NAME/index/*`). */
+  targets: ObservedTarget[];
+  policies: ObservedPolicy[];
+}
+
+export interface Desired {
+  streamConflictPolicy: StreamConflictPolicy;
+  capacity: { mode: CapacityMode; minCapacity: number; maxCapacity: number; targetUtilization: number };
+  mapping: MappingSettings;
+  backfillEnabled: boolean;
+}
+
+/** Marker for "the stream this plan enables" (its ARN is known only after UpdateTable). */
+export const NEW_STREAM = 'new-stream' as const;
+
+export interface MappingFields {
+  batchSize: number;
+  batchingWindowSeconds: number;
+  parallelizationFactor: number;
+  maxRetryAttempts: number;
+  maxRecordAgeSeconds: number;
+  bisectOnError: boolean;
+  functionResponseTypes: string[];
+  onFailureDestination: string | undefined;
+  enabled: boolean;
+}
+
+export type Action =
+  | { type: 'enable-stream'; viewType: typeof STREAM_VIEW_TYPE }
+  | { type: 'disable-stream'; reason: 'replace-conflicting-view-type'; before: string }
+  | { type: 'tag-stream-owner' }
+  | { type: 'set-billing-mode'; billingMode: 'PAY_PER_REQUEST'; before: string }
+  | { type: 'delete-mapping'; uuid: string; streamArn: string; reason: 'old-stream' | 'duplicate' | 'table-deleted' }
+  | { type: 'create-mapping'; streamArn: string | typeof NEW_STREAM }
+  | { type: 'update-mapping'; uuid: string; changes: Partial<MappingFields>; before: Partial<MappingFields> }
+  | { type: 'start-backfill' }
+  | { type: 'register-target'; resourceId: string; dimension: string; minCapacity: number; maxCapacity: number; before?: { minCapacity: number; maxCapacity: number } }
+  | { type: 'put-policy'; resourceId: string; dimension: string; policyName: string; targetValue: number; metricType: string }
+  | { type: 'delete-policy'; resourceId: string; dimension: string; policyName: string }
+  | { type: 'deregister-target'; resourceId: string; dimension: string; reason: 'table-deleted' | 'index-deleted' | 'not-provisioned' };
+
+export type ActionType = Action['type'];
+
+export const ConflictKind = {
+  StreamViewType: 'stream-view-type',
+  ForeignScalingPolicy: 'foreign-scaling-policy',
+  TableUnavailable: 'table-unavailable',
+} as const;
+export type ConflictKind = (typeof ConflictKind)[keyof typeof ConflictKind];
+
+export interface Conflict {
+  kind: ConflictKind;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+/** What the plan concluded about the table as a whole. */
+export const PlanState = {
+  /** Table exists and is ACTIVE: actions converge it. */
+  Active: 'active',
+  /** Table is CREATING/UPDATING: wait, then plan again. */
+  NotReady: 'not-ready',
+  /** Table is gone (or DELETING): actions remove what the reconciler left behind. */
+  Gone: 'gone',
+  /** Table exists in a state the reconciler cannot act on (ARCHIVED, ...). */
+  Unavailable: 'unavailable',
+} as const;
+export type PlanState = (typeof PlanState)[keyof typeof PlanState];
+
+export interface Plan {
+  tableName: string;
+  state: PlanState;
+  actions: Action[];
+  conflicts: Conflict[];
+  /** Some part cannot converge yet (an index still CREATING): look again later. */
+  revisitLater: boolean;
+}
+
+/** Resource id of the table for Application Auto Scaling. */
+export function tableResourceId(tableName: string): string {
+  return `table/${tableName}`;
+}
+
+export function indexResourceId(tableName: string, indexName: string): string {
+  return `table/${tableName}/index/${indexName}`;
+}
+
+/**
+ * Table name named by a DynamoDB stream ARN
+ * (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`), or undefined.
+ */
+export function tableNameOfStreamArn(arn: string): string | undefined {
+  const match = /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)\/stream\/.+$/.exec(arn);
+  return match?.[1];
+}
+
+/** Table name of an Application Auto Scaling DynamoDB resource id, or undefined. */
+export function tableNameOfResourceId(resourceId: string): string | undefined {
+  return /^table\/([^/]+)(\/index\/[^/]+)?$/.exec(resourceId)?.[1];
+}
+
+export function isManagedPolicy(policy: ObservedPolicy): boolean {
+  return policy.policyName.startsWith(POLICY_PREFIX);
+}
