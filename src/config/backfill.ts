@@ -32,6 +32,8 @@ export const BACKFILL_ENV = {
   reconcilerFunctionName: 'RECONCILER_FUNCTION_NAME',
   /** Set by Lambda; the fallback for RECONCILER_FUNCTION_NAME. */
   lambdaFunctionName: 'AWS_LAMBDA_FUNCTION_NAME',
+  /** Set by Lambda; written into the events' `source.region`. */
+  region: 'AWS_REGION',
 } as const;
 
 /** Defaults, exported so docs and tests quote the same numbers. */
@@ -44,6 +46,11 @@ export const BACKFILL_DEFAULTS = {
   stopMarginMs: 20_000,
   maxSegmentAttempts: 5,
   maxRecordSizeBytes: 1_048_576,
+  /**
+   * A running backfill whose state was not written for this long gets a new invocation from
+   * the next start(): longer than Lambda's maximum timeout, so no live invocation is doubted.
+   */
+  staleAfterMs: 15 * 60_000,
 } as const;
 
 export interface BackfillConfig {
@@ -57,6 +64,8 @@ export interface BackfillConfig {
   readonly maxSegmentAttempts: number;
   readonly kinesisStreamName: string;
   readonly maxRecordSizeBytes: number;
+  readonly staleAfterMs: number;
+  readonly region: string;
   /** Function name for the asynchronous self-invocation; undefined when neither variable is set. */
   readonly functionName: string | undefined;
 }
@@ -87,6 +96,8 @@ export function loadBackfillConfig(env: Env): BackfillConfig {
       min: 1024,
       max: 10 * 1_048_576,
     }),
+    staleAfterMs: BACKFILL_DEFAULTS.staleAfterMs,
+    region: readString(env, BACKFILL_ENV.region, 'us-east-1'),
     functionName: readOptionalString(env, BACKFILL_ENV.reconcilerFunctionName) ?? readOptionalString(env, BACKFILL_ENV.lambdaFunctionName),
   };
 }

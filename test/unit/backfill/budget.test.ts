@@ -22,7 +22,7 @@ describe('token bucket', () => {
     { case: 'beyond the burst: pause for the debt', rate: 10, consumed: 15, elapsedMs: 0, waitMs: 500 },
     { case: 'refilled after a second', rate: 10, consumed: 20, elapsedMs: 1_000, waitMs: 1_000 },
     { case: 'refill never exceeds one second of burst', rate: 10, consumed: 20, elapsedMs: 60_000, waitMs: 1_000 },
-    { case: 'one 1 MB page (128 RCU) at 4 RCU/s', rate: 4, consumed: 128, elapsedMs: 0, waitMs: 31_000 },
+    { case: 'a 128 RCU page at 4 RCU/s', rate: 4, consumed: 128, elapsedMs: 0, waitMs: 31_000 },
   ])('$case', ({ rate, consumed, elapsedMs, waitMs }) => {
     // Prepare
     const bucket = createBucket(rate, 0);
@@ -98,10 +98,10 @@ describe('throttleBackoffMs', () => {
 
 describe('estimateScanRcu', () => {
   it.each([
-    { bytes: 0, expected: 0.5 },
-    { bytes: 4096, expected: 0.5 },
-    { bytes: 4097, expected: 1 },
-    { bytes: 1_048_576, expected: 128 },
+    { bytes: 0, expected: 1 },
+    { bytes: 4096, expected: 1 },
+    { bytes: 4097, expected: 2 },
+    { bytes: 1_048_576, expected: 256 },
   ])('$bytes bytes -> $expected RCU', ({ bytes, expected }) => {
     expect(estimateScanRcu(bytes)).toBe(expected);
   });

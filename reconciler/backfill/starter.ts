@@ -1,0 +1,127 @@
+/**
+ * Starting a backfill, and reading its status. The reconciler calls start() after it
+ * enabled a table's stream and attached the forwarder; `dms-event-bus backfill <table>`
+ * calls it by hand. start() writes the run (a conditional write, so two concurrent
+ * starts create one run) and hands the work to an asynchronous invocation.
+ */
+import {
+  decideStart,
+  newRun,
+  progress,
+  resumeFailed,
+  START_DECISION,
+  type BackfillReason,
+  type BackfillState,
+  type Progress,
+} from './checkpoint';
+import type { BackfillDeps } from './deps';
+import { StateConflictError } from './errors';
+
+export interface BackfillStartRequest {
+  readonly tableName: string;
+  readonly tableArn: string;
+  /** The table's current stream (enabled, with the forwarder attached at TRIM_HORIZON). */
+  readonly streamArn: string;
+  readonly reason: BackfillReason;
+  /** Start over even if a backfill of this stream finished. */
+  readonly force?: boolean;
+}
+
+export type BackfillStartResult = 'started' | 'already-running' | 'already-done';
+
+/** Structurally the reconciler's BackfillStarter port (reconciler/ports.ts). */
+export interface BackfillStarter {
+  start(request: BackfillStartRequest): Promise<BackfillStartResult>;
+}
+
+/** What `dms-event-bus status` shows for a table's backfill. */
+export type BackfillStatusView =
+  | { readonly state: 'not-needed' }
+  | {
+      readonly state: 'running' | 'done' | 'failed';
+      readonly runId: string;
+      readonly reason: BackfillReason;
+      readonly streamArn: string;
+      readonly progress: Progress;
+      readonly startedAt: string;
+      readonly updatedAt: string;
+      readonly finishedAt?: string;
+      readonly error?: string;
+    };
+
+/** The status view of a stored run (pure). `not-needed`: no backfill was ever recorded. */
+export function toStatusView(state: BackfillState | undefined): BackfillStatusView {
+  if (state === undefined) return { state: 'not-needed' };
+  return {
+    state: state.status,
+    runId: state.runId,
+    reason: state.reason,
+    streamArn: state.streamArn,
+    progress: progress(state),
+    startedAt: new Date(state.startedAt).toISOString(),
+    updatedAt: new Date(state.updatedAt).toISOString(),
+    ...(state.finishedAt === undefined ? {} : { finishedAt: new Date(state.finishedAt).toISOString() }),
+    ...(state.error === undefined ? {} : { error: state.error }),
+  };
+}
+
+/** Reads a table's backfill status. */
+export async function getBackfillStatus(tableName: string, deps: Pick<BackfillDeps, 'store'>): Promise<BackfillStatusView> {
+  return toStatusView((await deps.store.get(tableName))?.value);
+}
+
+/** Concurrent starts retry this often on a lost conditional write before reporting `already-running`. */
+const MAX_START_ATTEMPTS = 3;
+
+/** A starter plus the status read, for the reconciler and the CLI. */
+export interface BackfillController extends BackfillStarter {
+  getBackfillStatus(tableName: string): Promise<BackfillStatusView>;
+}
+
+export function createBackfillStarter(deps: BackfillDeps): BackfillController {
+  const { store, clock, settings } = deps;
+  return {
+    getBackfillStatus: (tableName) => getBackfillStatus(tableName, deps),
+
+    async start(request) {
+      const log = deps.logger.child({ tableName: request.tableName, reason: request.reason });
+      for (let attempt = 1; ; attempt++) {
+        const existing = await store.get(request.tableName);
+        const now = clock.now();
+        const decision = decideStart(existing?.value, request, now, settings.staleAfterMs);
+        let runId: string;
+        try {
+          switch (decision) {
+            case START_DECISION.alreadyRunning:
+            case START_DECISION.alreadyDone:
+              log.info('backfill not started', { decision, runId: existing?.value.runId });
+              return decision;
+            case START_DECISION.create: {
+              const run = newRun({ ...request, runId: deps.newRunId(), totalSegments: settings.segments, now });
+              await store.putRun(run, existing?.version);
+              runId = run.runId;
+              break;
+            }
+            case START_DECISION.resume: {
+              const resumed = resumeFailed((existing as NonNullable<typeof existing>).value, now);
+              await store.putRun(resumed, existing?.version);
+              runId = resumed.runId;
+              break;
+            }
+            case START_DECISION.kick:
+              runId = (existing as NonNullable<typeof existing>).value.runId;
+              break;
+          }
+        } catch (error) {
+          // Another start (or the run itself) wrote first: decide again on what is there now.
+          if (error instanceof StateConflictError && attempt < MAX_START_ATTEMPTS) continue;
+          if (error instanceof StateConflictError) return 'already-running';
+          throw error;
+        }
+        await deps.invoker.invoke({ action: 'backfill', tableName: request.tableName, runId });
+        log.info('backfill started', { decision, runId, previousRunId: existing?.value.runId, segments: settings.segments });
+        return 'started';
+      }
+    },
+  };
+}
