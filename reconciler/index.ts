@@ -1,0 +1,117 @@
+/**
+ * Reconciler Lambda handler: parses the invocation (CloudTrail table event, schedule, or
+ * a direct call), runs the operator and maps the result to the Lambda response.
+ *
+ * Retry semantics: for a CloudTrail event whose table must be looked at again soon (still
+ * CREATING, not found yet, throttled past our own retries) the handler throws, so
+ * EventBridge's asynchronous invocation retries it (EventInvokeConfig). Everything else
+ * returns normally: a refusal to retry later (LimitExceeded) and standing conflicts are
+ * picked up by the next scheduled sweep, and a malformed event is logged once, never retried.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { loadReconcilerConfig, type ReconcilerConfig } from '../src/config/reconciler';
+import { DmsEventBusError, describeError, MalformedInputError } from '../src/errors';
+import { createLogger, type Logger } from '../src/observability/logger';
+import { createMetrics, type Metrics } from '../src/observability/metrics';
+import { createTableFilter } from '../src/table-filter';
+import { createAwsDeps } from './aws-deps';
+import { parseRequest } from './events';
+import { createOperator, Outcome, type Operator, type RunSummary } from './operator';
+
+/** Thrown so that Lambda's asynchronous retry re-delivers a table event. */
+export class RequeueError extends DmsEventBusError {
+  override readonly name = 'RequeueError';
+}
+
+export interface HandlerDeps {
+  config: ReconcilerConfig;
+  operator: Operator;
+  logger: Logger;
+  metrics: Metrics;
+  /** The backfill module's invocation handler (`{"action":"backfill"}`); absent = route disabled. */
+  backfill?: (event: Record<string, unknown>, context: Context) => Promise<unknown>;
+}
+
+/** Time kept back from the Lambda timeout for returning and flushing metrics. */
+const RESPONSE_RESERVE_MS = 5_000;
+
+function withoutObserved(summary: RunSummary, keepConverged: boolean) {
+  return {
+    ...summary,
+    tables: summary.tables
+      .filter((t) => keepConverged || t.outcome !== Outcome.Converged)
+      .map(({ observed: _observed, ...rest }) => rest),
+  };
+}
+
+/**
+ * Builds the handler. `deps` is a factory called once per container on first use, so the
+ * module has no clients at load time and tests pass fakes.
+ */
+export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
+  let resolved: HandlerDeps | undefined;
+  const get = () => (resolved ??= typeof deps === 'function' ? deps() : deps);
+
+  const base = async (event: unknown, context: Context): Promise<unknown> => {
+    const { config, operator, logger, metrics } = get();
+    const deadline = Date.now() + Math.max(1_000, (context.getRemainingTimeInMillis?.() ?? 300_000) - RESPONSE_RESERVE_MS);
+    let request;
+    try {
+      request = parseRequest(event, { account: config.account, region: config.region, filter: createTableFilter({ include: config.include, exclude: config.exclude, ...(config.creatorRolePattern ? { creatorRolePattern: config.creatorRolePattern } : {}) }) });
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      // Retrying cannot fix the input: log it once, in full, and return.
+      logger.error('malformed event', { error: describeError(error), event });
+      metrics.add('MalformedEvents');
+      return { status: 'malformed', error: error.message };
+    }
+    switch (request.kind) {
+      case 'ignored':
+        logger.info('event ignored', { reason: request.reason, table: request.tableName, eventName: request.eventName });
+        metrics.add('IgnoredEvents');
+        return { status: 'ignored', reason: request.reason };
+      case 'table-event': {
+        logger.info('table event', { table: request.tableName, eventName: request.eventName, creator: request.creatorArn, eventId: request.eventId });
+        const summary = await operator.reconcileTables([request.tableName], { deadline, expectExists: request.eventName !== 'DeleteTable', trigger: request.eventName });
+        const again = summary.tables.find((t) => t.outcome === Outcome.Requeue && t.retry === 'now');
+        if (again) throw new RequeueError(`table ${again.table} must be reconciled again: ${again.reason ?? 'not converged'}`);
+        return { status: 'ok', ...withoutObserved(summary, true) };
+      }
+      case 'reconcile':
+        return { status: 'ok', ...withoutObserved(await operator.reconcileTables(request.tables, { dryRun: request.dryRun, deadline, trigger: 'direct' }), true) };
+      case 'status':
+        return { status: 'ok', ...(await operator.status(request.tables)) };
+      case 'sweep': {
+        const summary = await operator.sweep({ dryRun: request.dryRun, deadline, trigger: 'sweep', ...(request.startAfter ? { startAfter: request.startAfter } : {}) });
+        logger.info('sweep finished', { counts: summary.counts, complete: summary.complete, cursor: summary.cursor });
+        return { status: 'ok', ...withoutObserved(summary, false), complete: summary.complete, cursor: summary.cursor };
+      }
+      case 'backfill': {
+        const backfill = get().backfill;
+        if (!backfill) {
+          logger.error('backfill invocation but the backfill module is not wired', {});
+          return { status: 'malformed', error: 'backfill is not available in this deployment' };
+        }
+        return backfill(request.event, context);
+      }
+    }
+  };
+
+  return middy(base).use({
+    // Metrics go out as one EMF line per invocation, also when the handler throws.
+    after: () => get().metrics.flush(),
+    onError: () => get().metrics.flush(),
+  });
+}
+
+/** Real dependencies from the environment, built on the first invocation. */
+export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
+  const config = loadReconcilerConfig(env);
+  const logger = createLogger({ service: 'reconciler', level: config.logLevel });
+  const metrics = createMetrics({ service: 'reconciler' });
+  const operator = createOperator(createAwsDeps(config, { logger, metrics }));
+  return { config, operator, logger, metrics };
+}
+
+export const handler = createHandler(() => createDefaultDeps());
