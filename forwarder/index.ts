@@ -1,0 +1,71 @@
+/**
+ * Forwarder Lambda: DynamoDB Streams batches (from any number of tables) to change events
+ * on one Kinesis stream. This file only wires dependencies (lazily, once per container)
+ * and hands the batch to forwardBatch.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { createKinesisClient } from '../src/aws/clients';
+import { loadForwarderConfig, type ForwarderConfig } from '../src/config/forwarder';
+import type { Env } from '../src/config/env';
+import { createLogger, type Logger } from '../src/observability/logger';
+import { createMetrics, type Metrics } from '../src/observability/metrics';
+import { createKinesisPort, createPublisher, type Publisher } from '../src/publisher';
+import { forwardBatch, type StreamBatch } from './forward-batch';
+
+const SERVICE = 'forwarder';
+
+/** Everything the handler needs; each part defaults to the real thing, built on first use. */
+export interface ForwarderDeps {
+  readonly env?: Env;
+  readonly config?: ForwarderConfig;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly publisher?: Publisher;
+  readonly now?: () => number;
+}
+
+interface Wired {
+  readonly config: ForwarderConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly publisher: Publisher;
+}
+
+function wire(deps: ForwarderDeps): Wired {
+  const config = deps.config ?? loadForwarderConfig(deps.env ?? process.env);
+  const publisher =
+    deps.publisher ??
+    createPublisher({
+      port: createKinesisPort({ client: createKinesisClient(), streamName: config.streamName }),
+      limits: { maxRecordBytes: config.maxRecordBytes, maxRequestBytes: config.maxRequestBytes },
+      maxAttempts: config.publishMaxAttempts,
+    });
+  return {
+    config,
+    logger: deps.logger ?? createLogger({ service: SERVICE, level: config.logLevel }),
+    metrics: deps.metrics ?? createMetrics({ service: SERVICE, namespace: config.metricsNamespace }),
+    publisher,
+  };
+}
+
+/** Writes the invocation's metrics as one EMF line, whether the handler succeeded or threw. */
+function flushMetrics(metrics: () => Metrics | undefined): MiddlewareObj<DynamoDBStreamEvent, DynamoDBBatchResponse> {
+  const flush = () => metrics()?.flush();
+  return { name: 'flushMetrics', after: flush, onError: flush };
+}
+
+export function createHandler(deps: ForwarderDeps = {}) {
+  let wired: Wired | undefined;
+  const now = deps.now ?? Date.now;
+  const forward = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+    wired ??= wire(deps);
+    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const deadline = remaining === undefined ? undefined : now() + remaining - wired.config.safetyMarginMs;
+    const logger = wired.logger.child({ awsRequestId: context?.awsRequestId });
+    return forwardBatch(event as unknown as StreamBatch, { ...wired, logger, maxRecordBytes: wired.config.maxRecordBytes }, { deadline });
+  };
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>(forward).use(flushMetrics(() => wired?.metrics));
+}
+
+export const handler = createHandler();
