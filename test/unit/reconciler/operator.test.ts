@@ -1,0 +1,311 @@
+import { AwsCallError, ErrorKind } from '../../../reconciler/errors';
+import { STREAM_TAG_KEY } from '../../../reconciler/model';
+import { Outcome } from '../../../reconciler/operator';
+import { FakeAws, fakeClock } from './fake-aws';
+import { DLQ_ARN, operatorOn } from './helpers';
+
+const MUTATIONS = [
+  'UpdateTable', 'TagResource', 'CreateEventSourceMapping', 'UpdateEventSourceMapping', 'DeleteEventSourceMapping',
+  'RegisterScalableTarget', 'PutScalingPolicy', 'DeleteScalingPolicy', 'DeregisterScalableTarget',
+];
+const mutationCount = (aws: FakeAws) => MUTATIONS.reduce((sum, op) => sum + (aws.calls[op] ?? 0), 0);
+
+describe('operator.reconcileTables', () => {
+  it('converges a new DMS table with a GSI, then takes no action on a second run', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders', { indexes: [{ name: 'by-customer', status: 'ACTIVE' }] });
+    const { operator } = operatorOn(aws);
+    // Act
+    const first = await operator.reconcileTables(['orders']);
+    aws.calls = {};
+    const second = await operator.reconcileTables(['orders']);
+    // Assess
+    const table = aws.tables.get('orders')!;
+    expect(table.stream).toMatchObject({ enabled: true, viewType: 'NEW_AND_OLD_IMAGES' });
+    expect(table.tags[STREAM_TAG_KEY]).toBe('reconciler');
+    const mappings = [...aws.mappings.values()];
+    expect(mappings).toEqual([expect.objectContaining({
+      streamArn: table.stream.latestArn, state: 'Enabled', batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 1,
+      maxRetryAttempts: 10, maxRecordAgeSeconds: -1, bisectOnError: true, functionResponseTypes: ['ReportBatchItemFailures'], onFailureDestination: DLQ_ARN,
+    })]);
+    expect([...aws.targets.keys()].sort()).toEqual([
+      'table/orders/index/by-customer|dynamodb:index:ReadCapacityUnits', 'table/orders/index/by-customer|dynamodb:index:WriteCapacityUnits',
+      'table/orders|dynamodb:table:ReadCapacityUnits', 'table/orders|dynamodb:table:WriteCapacityUnits',
+    ]);
+    expect([...aws.policies.values()].every((p) => p.targetValue === 70 && p.policyType === 'TargetTrackingScaling')).toBe(true);
+    expect(aws.policies.size).toBe(4);
+    expect(aws.backfills).toEqual([{ tableName: 'orders', streamArn: table.stream.latestArn }]);
+    expect(first.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect(aws.announcements.map((a) => a.detailType)).toEqual(['Table Ready']);
+    expect(aws.announcements[0]!.detail).toMatchObject({ tableName: 'orders', streamArn: table.stream.latestArn, mappingUuid: mappings[0]!.uuid });
+    expect(second.tables[0]!.outcome).toBe(Outcome.Converged);
+    expect(mutationCount(aws)).toBe(0);
+  });
+
+  it.each([
+    ['AWS refuses the second mapping (ResourceConflict)', true],
+    ['the API accepts duplicates (moto)', false],
+  ])('two concurrent reconciles leave exactly one mapping when %s', async (_name, reject) => {
+    // Prepare
+    const aws = new FakeAws({ rejectDuplicateMappings: reject });
+    aws.addTable('orders', { stream: { enabled: true, viewType: 'NEW_AND_OLD_IMAGES', latestArn: aws.newStreamArn('orders') } });
+    const a = operatorOn(aws).operator;
+    const b = operatorOn(aws).operator;
+    // Act
+    const results = await Promise.all([a.reconcileTables(['orders']), b.reconcileTables(['orders']), a.reconcileTables(['orders'])]);
+    // Assess
+    expect(aws.mappings.size).toBe(1);
+    expect(results.flatMap((r) => r.tables).every((t) => t.outcome !== Outcome.Error)).toBe(true);
+  });
+
+  it('moves the mapping of a dropped and re-created table to its newest stream', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders');
+    const { operator } = operatorOn(aws);
+    await operator.reconcileTables(['orders']);
+    aws.tables.delete('orders');
+    aws.addTable('orders'); // DROP_AND_CREATE: same name, no stream yet
+    // Act
+    await operator.reconcileTables(['orders']);
+    // Assess
+    const mappings = [...aws.mappings.values()];
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.streamArn).toBe(aws.tables.get('orders')!.stream.latestArn);
+    expect(aws.backfills).toHaveLength(2);
+  });
+
+  it('removes mappings and scaling targets of a deleted table and announces it', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders', { indexes: [{ name: 'g', status: 'ACTIVE' }] });
+    const { operator } = operatorOn(aws);
+    await operator.reconcileTables(['orders']);
+    aws.tables.delete('orders');
+    // Act
+    const summary = await operator.reconcileTables(['orders']);
+    // Assess
+    expect(aws.mappings.size).toBe(0);
+    expect(aws.targets.size).toBe(0);
+    expect(aws.policies.size).toBe(0);
+    expect(summary.tables[0]!.outcome).toBe(Outcome.Removed);
+    expect(aws.announcements.at(-1)).toMatchObject({ detailType: 'Table Resources Removed', detail: { tableName: 'orders' } });
+  });
+
+  it('reports a stream with another view type and leaves it, unless configured to replace it', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    const oldArn = aws.newStreamArn('orders');
+    aws.addTable('orders', { stream: { enabled: true, viewType: 'KEYS_ONLY', latestArn: oldArn } });
+    // Act
+    const reported = await operatorOn(aws).operator.reconcileTables(['orders']);
+    const streamAfterReport = { ...aws.tables.get('orders')!.stream };
+    await operatorOn(aws, { STREAM_CONFLICT_POLICY: 'replace' }).operator.reconcileTables(['orders']);
+    // Assess
+    expect(reported.tables[0]!.conflicts.map((c) => c.kind)).toEqual(['stream-view-type']);
+    expect(reported.counts.conflicts).toBe(1);
+    expect(streamAfterReport).toEqual({ enabled: true, viewType: 'KEYS_ONLY', latestArn: oldArn });
+    expect(aws.announcements[0]).toMatchObject({ detailType: 'Table Conflict' });
+    const replaced = aws.tables.get('orders')!.stream;
+    expect(replaced).toMatchObject({ enabled: true, viewType: 'NEW_AND_OLD_IMAGES' });
+    expect(replaced.latestArn).not.toBe(oldArn);
+    expect([...aws.mappings.values()].map((m) => m.streamArn)).toEqual([replaced.latestArn]);
+  });
+
+  it('switches to on-demand, and treats a refused switch as retry-later, not a failure', async () => {
+    // Prepare
+    const refused = new FakeAws();
+    refused.addTable('a');
+    refused.refuseBillingSwitch = true;
+    const allowed = new FakeAws();
+    allowed.addTable('a');
+    // Act
+    const refusedRun = await operatorOn(refused, { CAPACITY_MODE: 'on-demand' }).operator.reconcileTables(['a']);
+    await operatorOn(allowed, { CAPACITY_MODE: 'on-demand' }).operator.reconcileTables(['a']);
+    // Assess
+    expect(refusedRun.tables[0]).toMatchObject({ outcome: Outcome.Requeue, retry: 'later' });
+    expect(refused.mappings.size).toBe(1); // stream and mapping done before the capacity step
+    expect(allowed.tables.get('a')!.billingMode).toBe('PAY_PER_REQUEST');
+    expect(allowed.targets.size).toBe(0);
+  });
+
+  it('waits for a CREATING table within the deadline, then requeues it if still not ACTIVE', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('a', { status: 'CREATING' });
+    const clock = fakeClock();
+    let describes = 0;
+    const tables = { ...aws.tablePort, describeTable: async (name: string) => {
+      describes += 1;
+      if (describes === 3) aws.tables.get('a')!.status = 'ACTIVE';
+      return aws.tablePort.describeTable(name);
+    } };
+    const patient = operatorOn(aws, {}, { tables, clock }).operator;
+    const stuck = new FakeAws();
+    stuck.addTable('b', { status: 'CREATING' });
+    const hurried = operatorOn(stuck, {}, { clock }).operator;
+    // Act
+    const waited = await patient.reconcileTables(['a'], { deadline: clock.now() + 60_000 });
+    const requeued = await hurried.reconcileTables(['b'], { deadline: clock.now() + 2_000 });
+    // Assess
+    expect(waited.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect(requeued.tables[0]).toMatchObject({ outcome: Outcome.Requeue, retry: 'now' });
+    expect(stuck.mappings.size).toBe(0);
+  });
+
+  it('requeues a table not found right after CreateTable instead of treating it as gone', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    const { operator } = operatorOn(aws);
+    // Act
+    const summary = await operator.reconcileTables(['new'], { expectExists: true });
+    // Assess
+    expect(summary.tables[0]).toMatchObject({ outcome: Outcome.Requeue, retry: 'now', reason: 'table not found yet' });
+  });
+
+  it.each([
+    ['throttling', ErrorKind.Retryable, 'ThrottlingException'],
+    ['a concurrent update', ErrorKind.Retryable, 'ConcurrentUpdateException'],
+    ['a mapping created by another run', ErrorKind.Conflict, 'ResourceConflictException'],
+  ])('backs off and converges after %s', async (_name, kind, code) => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('a');
+    aws.failNext.set('CreateEventSourceMapping', [{ kind, code }]);
+    aws.failNext.set('RegisterScalableTarget', [{ kind: ErrorKind.Retryable, code: 'ThrottlingException' }]);
+    // Act
+    const summary = await operatorOn(aws).operator.reconcileTables(['a']);
+    // Assess
+    expect(summary.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect(aws.mappings.size).toBe(1);
+    expect(aws.targets.size).toBe(2);
+  });
+
+  it('reports a terminal failure as an error without retrying it', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('a');
+    aws.failNext.set('TagResource', [{ kind: ErrorKind.Terminal, code: 'AccessDeniedException' }]);
+    // Act
+    const summary = await operatorOn(aws).operator.reconcileTables(['a']);
+    // Assess
+    expect(summary.tables[0]).toMatchObject({ outcome: Outcome.Error, error: { name: 'AwsCallError' } });
+    expect(summary.counts.errors).toBe(1);
+    expect(aws.calls.TagResource).toBe(1);
+  });
+
+  it('finishes the backfill hand-off when a previous run enabled the stream but stopped before the mapping', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('a');
+    aws.failNext.set('CreateEventSourceMapping', [{ kind: ErrorKind.Terminal, code: 'AccessDeniedException' }]);
+    const { operator } = operatorOn(aws);
+    await operator.reconcileTables(['a']);
+    // Act
+    await operator.reconcileTables(['a']);
+    // Assess
+    expect(aws.mappings.size).toBe(1);
+    expect(aws.backfills).toEqual([{ tableName: 'a', streamArn: aws.tables.get('a')!.stream.latestArn }]);
+  });
+
+  it('does not touch excluded tables, and a dry run changes nothing but returns the plan', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('awsdms_apply_exceptions');
+    aws.addTable('orders');
+    const { operator } = operatorOn(aws);
+    // Act
+    const excluded = await operator.reconcileTables(['awsdms_apply_exceptions']);
+    const dry = await operator.reconcileTables(['orders'], { dryRun: true });
+    // Assess
+    expect(excluded.tables).toEqual([]);
+    expect(dry.tables[0]!.outcome).toBe(Outcome.Planned);
+    expect(dry.tables[0]!.actions.map((a) => a.type)).toEqual([
+      'enable-stream', 'tag-stream-owner', 'create-mapping', 'start-backfill', 'register-target', 'put-policy', 'register-target', 'put-policy',
+    ]);
+    expect(mutationCount(aws)).toBe(0);
+  });
+
+  it('keeps going when an announcement cannot be published', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('a');
+    const announcer = { announce: async () => { throw new AwsCallError(ErrorKind.Retryable, 'PutEvents', 'InternalFailure', 'x'); } };
+    // Act
+    const summary = await operatorOn(aws, {}, { announcer }).operator.reconcileTables(['a']);
+    // Assess
+    expect(summary.tables[0]!.outcome).toBe(Outcome.Changed);
+  });
+});
+
+describe('operator.sweep', () => {
+  it('repairs drift, picks up tables created without an event, and cleans up after deleted ones', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    for (const name of ['a', 'b', 'c', 'gone']) aws.addTable(name);
+    const { operator } = operatorOn(aws);
+    await operator.reconcileTables(['a', 'b', 'c', 'gone']);
+    const mappingOf = (t: string) => [...aws.mappings.values()].find((m) => m.streamArn === aws.tables.get(t)!.stream.latestArn)!;
+    aws.mappings.set(mappingOf('a').uuid, { ...mappingOf('a'), state: 'Disabled', batchSize: 7 });
+    aws.policies.delete('table/b|dynamodb:table:WriteCapacityUnits|dms-event-bus-write-utilization');
+    aws.tables.get('c')!.stream = { enabled: false, latestArn: aws.tables.get('c')!.stream.latestArn! };
+    aws.tables.delete('gone');
+    aws.addTable('new-no-event');
+    aws.addTable('awsdms_apply_exceptions');
+    // Act
+    const summary = await operator.sweep();
+    const again = await operator.sweep();
+    // Assess
+    expect(summary.complete).toBe(true);
+    expect(mappingOf('a')).toMatchObject({ state: 'Enabled', batchSize: 100 });
+    expect(aws.policies.has('table/b|dynamodb:table:WriteCapacityUnits|dms-event-bus-write-utilization')).toBe(true);
+    expect(aws.tables.get('c')!.stream.enabled).toBe(true);
+    expect(mappingOf('c')).toBeDefined();
+    expect(mappingOf('new-no-event')).toBeDefined();
+    expect(aws.tables.get('awsdms_apply_exceptions')!.stream.enabled).toBe(false);
+    expect([...aws.mappings.values()]).toHaveLength(4);
+    expect([...aws.targets.keys()].some((k) => k.startsWith('table/gone'))).toBe(false);
+    expect(summary.counts).toMatchObject({ seen: 5, changed: 4, removed: 1, errors: 0 });
+    expect(again.counts).toMatchObject({ seen: 4, converged: 4, changed: 0 });
+  });
+
+  it('lists mappings, targets and policies once per sweep, not per table (<= 1.5 calls per converged table)', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    const names = Array.from({ length: 300 }, (_, i) => `t${String(i).padStart(4, '0')}`);
+    for (const name of names) aws.addTable(name);
+    const { operator } = operatorOn(aws, { SWEEP_CONCURRENCY: '8' });
+    await operator.sweep();
+    aws.calls = {};
+    // Act
+    const summary = await operator.sweep();
+    // Assess
+    expect(summary.counts.converged).toBe(300);
+    expect(aws.calls.DescribeTable).toBe(300);
+    expect(aws.calls.ListEventSourceMappings).toBe(3);
+    expect(aws.calls.DescribeScalableTargets).toBe(12);
+    expect(aws.calls.DescribeScalingPolicies).toBe(60);
+    expect(aws.totalCalls() / 300).toBeLessThanOrEqual(1.5);
+  });
+
+  it('stops before the deadline with a cursor and carries on from it in the next run', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    for (let i = 0; i < 10; i++) aws.addTable(`t${i}`);
+    const clock = fakeClock();
+    const slow = { ...aws.tablePort, describeTable: async (name: string) => { clock.advance(1_000); return aws.tablePort.describeTable(name); } };
+    const { operator } = operatorOn(aws, { SWEEP_CONCURRENCY: '1', SWEEP_TIME_RESERVE_SECONDS: '1' }, { tables: slow, clock });
+    // Act
+    const first = await operator.sweep({ deadline: clock.now() + 4_500 });
+    const second = await operator.sweep({ deadline: clock.now() + 60_000 });
+    // Assess
+    expect(first.complete).toBe(false);
+    // Each new table costs two DescribeTable calls (before and after enabling its stream): 2 s here.
+    expect(first.cursor).toBe('t1');
+    expect(first.tables.map((t) => t.table)).toEqual(['t0', 't1']);
+    expect(second.complete).toBe(true);
+    expect(second.tables.map((t) => t.table)).toEqual(['t2', 't3', 't4', 't5', 't6', 't7', 't8', 't9', 't0', 't1']);
+    expect(aws.mappings.size).toBe(10);
+  });
+});
