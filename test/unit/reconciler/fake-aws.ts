@@ -70,6 +70,11 @@ export class FakeAws {
     return table;
   }
 
+  /** Lets time pass: deletions in progress complete (mappings in state Deleting vanish). */
+  settle(): void {
+    for (const [uuid, m] of this.mappings) if (m.state === 'Deleting') this.mappings.delete(uuid);
+  }
+
   totalCalls(): number {
     return Object.values(this.calls).reduce((a, b) => a + b, 0);
   }
