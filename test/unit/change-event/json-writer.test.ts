@@ -166,7 +166,7 @@ describe('writeAttributeMap: properties', () => {
         // Assess: JSON.parse accepts it (RFC 8259) and every value, numbers included, is exact
         expect(JSON.parse(text)).toEqual(expectedJson({ M: item as AttributeMap }));
         // and it is well-formed UTF-16 (no lone surrogates leak into the text)
-        expect(text.isWellFormed()).toBe(true);
+        expect((text as string & { isWellFormed(): boolean }).isWellFormed()).toBe(true);
       }),
       { numRuns: 300 },
     );
