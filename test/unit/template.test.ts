@@ -1,0 +1,324 @@
+/**
+ * template.yaml proven without an AWS account: cfn-lint, parameters, IAM sufficiency and
+ * minimality against the SDK calls in each function's bundle, the environment each
+ * function reads, handlers that resolve in the built bundles, metric names the code emits.
+ * Needs cfn-lint 1.x (with the SAM translator) on PATH: the test fails with an install hint
+ * if it is missing, it never skips.
+ */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { bundledSourceFiles, codeActions, runCfnLint, translateTemplate } from '../../scripts/check-template.mjs';
+import { functionBuilds } from '../../scripts/esbuild-options.mjs';
+import { analyseRole, rolePolicyStatements, SDK_PACKAGE_PREFIX, sdkOperationsInSource, type ServiceAction } from '../../scripts/iam-check.mjs';
+import { BACKFILL_ENV, loadBackfillConfig } from '../../src/config/backfill';
+import { FORWARDER_ENV, loadForwarderConfig } from '../../src/config/forwarder';
+import { RECONCILER_ENV, loadReconcilerConfig } from '../../src/config/reconciler';
+import { buildFunctions, loadHandler, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, TEMPLATE_PATH, type BuiltFunction } from '../support/sam-local';
+
+/** Environment variables each config module reads; a bundle that contains the module reads them. */
+const CONFIG_ENV: Record<string, readonly string[]> = {
+  'src/config/forwarder.ts': FORWARDER_ENV,
+  'src/config/reconciler.ts': RECONCILER_ENV,
+  'src/config/backfill.ts': Object.values(BACKFILL_ENV),
+};
+
+/** Variables Lambda sets itself: code may read them, the template must not declare them. */
+const isLambdaReserved = (name: string) => name.startsWith('AWS_') && !name.startsWith('AWS_ENDPOINT_URL_');
+
+/** The AWS_ENDPOINT_URL_<SERVICE> variable of each SDK client package (service id, upper case, spaces as _). */
+const ENDPOINT_VARIABLE: Record<string, string> = {
+  '@aws-sdk/client-dynamodb': 'AWS_ENDPOINT_URL_DYNAMODB',
+  '@aws-sdk/client-dynamodb-streams': 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
+  '@aws-sdk/client-kinesis': 'AWS_ENDPOINT_URL_KINESIS',
+  '@aws-sdk/client-lambda': 'AWS_ENDPOINT_URL_LAMBDA',
+  '@aws-sdk/client-application-auto-scaling': 'AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING',
+  '@aws-sdk/client-eventbridge': 'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  '@aws-sdk/client-sqs': 'AWS_ENDPOINT_URL_SQS',
+};
+
+/** Actions allowed on Resource "*" because IAM has no narrower resource for them. */
+const STAR_RESOURCE_ACTIONS = [
+  'dynamodb:ListTables',
+  'lambda:ListEventSourceMappings',
+  // Authorised on "*" and narrowed by the lambda:FunctionArn condition (checked below).
+  'lambda:CreateEventSourceMapping',
+  'application-autoscaling:DescribeScalableTargets',
+  'application-autoscaling:DescribeScalingPolicies',
+];
+
+/** The deployment variants whose policies differ. */
+const CONDITION_VARIANTS = [
+  { HasStreamCmk: false, CreateTrail: true, HasAlarmEmail: false, ProvisionedStream: false },
+  { HasStreamCmk: true, CreateTrail: false, HasAlarmEmail: true, ProvisionedStream: true },
+];
+
+const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction'] as const;
+
+const template = loadProjectTemplate();
+let translated: Record<string, any>;
+let sources: Record<string, string[]>;
+let built: { functions: Record<string, BuiltFunction>; cleanup: () => void };
+
+beforeAll(async () => {
+  translated = translateTemplate(TEMPLATE_PATH);
+  sources = await bundledSourceFiles(TEMPLATE_PATH);
+  built = await buildFunctions();
+}, 120_000);
+
+afterAll(() => built?.cleanup());
+
+const rel = (file: string) => relative(ROOT, file);
+
+function envVarsReadBy(logicalId: string): Set<string> {
+  const names = new Set<string>();
+  for (const file of sources[logicalId]!.map(rel)) {
+    for (const name of CONFIG_ENV[file] ?? []) names.add(name);
+    // Direct reads outside the config modules count too.
+    const text = readFileSync(`${ROOT}/${file}`, 'utf8');
+    for (const match of text.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]*)|\[['"]([A-Z][A-Z0-9_]*)['"]\])/g)) names.add((match[1] ?? match[2])!);
+  }
+  return names;
+}
+
+function sdkPackagesUsedBy(logicalId: string): Set<string> {
+  const packages = new Set<string>();
+  for (const file of sources[logicalId]!) {
+    for (const { pkg } of sdkOperationsInSource(readFileSync(file, 'utf8'), file)) packages.add(pkg);
+  }
+  return packages;
+}
+
+function declaredEnv(logicalId: string): Record<string, unknown> {
+  return translated.Resources[logicalId].Properties.Environment?.Variables ?? {};
+}
+
+describe('cfn-lint', () => {
+  it('passes template.yaml with no errors and no warnings', () => {
+    // Act
+    const { status, output } = runCfnLint(TEMPLATE_PATH);
+    // Assess
+    expect(output).toBe('');
+    expect(status).toBe(0);
+  });
+});
+
+describe('parameters', () => {
+  const entries = Object.entries(template.Parameters as Record<string, any>);
+
+  it.each(entries)('%s has a description, a default and a constraint the default meets', (_name, parameter) => {
+    // Assess
+    expect(parameter.Description).toEqual(expect.any(String));
+    expect(parameter.Default).toBeDefined();
+    const constraints = ['AllowedValues', 'AllowedPattern', 'MinValue'].filter((key) => key in parameter);
+    expect(constraints.length).toBeGreaterThan(0);
+    const value = String(parameter.Default);
+    if (parameter.AllowedValues) expect(parameter.AllowedValues.map(String)).toContain(value);
+    if (parameter.AllowedPattern) expect(value).toMatch(new RegExp(parameter.AllowedPattern));
+    if ('MinValue' in parameter) expect(Number(value)).toBeGreaterThanOrEqual(parameter.MinValue);
+    if ('MaxValue' in parameter) expect(Number(value)).toBeLessThanOrEqual(parameter.MaxValue);
+  });
+
+  it('every parameter is used', () => {
+    // Prepare
+    const text = readFileSync(TEMPLATE_PATH, 'utf8').replace(/^Parameters:[\s\S]*?^Conditions:/m, '').replace(/^Metadata:[\s\S]*?^Parameters:/m, '');
+    // Assess
+    const unused = entries.map(([name]) => name).filter((name) => !new RegExp(`(!Ref ${name}\\b|\\$\\{${name}\\}|Ref: ${name}\\b)`).test(text));
+    expect(unused).toEqual([]);
+  });
+});
+
+describe('functions', () => {
+  it.each(FUNCTIONS)('%s keeps the esbuild Metadata shape that npm run build and sam build share', (logicalId) => {
+    // Prepare
+    const resource = template.Resources[logicalId];
+    const fnBuild = functionBuilds(TEMPLATE_PATH).find((candidate) => candidate.logicalId === logicalId);
+    // Assess
+    expect(resource.Metadata.BuildMethod).toBe('esbuild');
+    expect(resource.Metadata.BuildProperties.EntryPoints).toHaveLength(1);
+    expect(resource.Properties.Handler).toBe(`${fnBuild!.outputName}.handler`);
+    expect(translated.Resources[logicalId].Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+  });
+
+  it.each(FUNCTIONS)('%s: Handler resolves to an exported function in the built bundle', (logicalId) => {
+    // Act
+    const handler = loadHandler(built.functions[logicalId]!);
+    // Assess
+    expect(typeof handler).toBe('function');
+  });
+});
+
+describe('environment', () => {
+  it.each(FUNCTIONS)('%s declares exactly the variables its code reads (so --env-vars can override them)', (logicalId) => {
+    // Prepare
+    const read = [...envVarsReadBy(logicalId)].filter((name) => !isLambdaReserved(name));
+    const declared = Object.keys(declaredEnv(logicalId)).filter((name) => !name.startsWith('AWS_ENDPOINT_URL_'));
+    // Assess
+    expect(read.length).toBeGreaterThan(0);
+    expect({ notDeclared: read.filter((name) => !declared.includes(name)).sort(), notRead: declared.filter((name) => !read.includes(name)).sort() }).toEqual({
+      notDeclared: [],
+      notRead: [],
+    });
+  });
+
+  it.each(FUNCTIONS)('%s declares AWS_ENDPOINT_URL_<SERVICE> (empty) for each SDK client it uses, and no other', (logicalId) => {
+    // Prepare
+    const expected = [...sdkPackagesUsedBy(logicalId)].map((pkg) => ENDPOINT_VARIABLE[pkg]).sort();
+    const declared = Object.entries(declaredEnv(logicalId)).filter(([name]) => name.startsWith('AWS_ENDPOINT_URL_'));
+    // Assess
+    expect(declared.map(([name]) => name).sort()).toEqual(expected);
+    expect(declared.every(([, value]) => value === '')).toBe(true);
+    expect(Object.keys(declaredEnv(logicalId)).filter(isLambdaReserved)).toEqual([]);
+  });
+
+  it.each(FUNCTIONS)('%s: events/env.json only sets declared variables and gives every resource-valued one', (logicalId) => {
+    // Act
+    const local = localEnvironment(template, logicalId, readEnvJson());
+    // Assess
+    expect({ ignored: local.ignored, unresolved: local.unresolved }).toEqual({ ignored: [], unresolved: [] });
+  });
+
+  it('the template values (parameter defaults) and env.json load as valid configurations', () => {
+    // Prepare
+    const envJson = readEnvJson();
+    const forwarder = localEnvironment(template, 'ForwarderFunction', envJson).env;
+    const reconciler = localEnvironment(template, 'ReconcilerFunction', envJson).env;
+    // Act & Assess
+    expect(loadForwarderConfig(forwarder).metricsNamespace).toBe('DmsEventBus');
+    expect(loadReconcilerConfig(reconciler).capacity.mode).toBe(template.Parameters.CapacityMode.Default);
+    expect(loadBackfillConfig(reconciler).stateTable).toBe(envJson.ReconcilerFunction!.BACKFILL_STATE_TABLE);
+  });
+});
+
+describe('IAM', () => {
+  const forwarderArn = { 'Fn::GetAtt': ['ForwarderFunction', 'Arn'] };
+
+  /** What AWS itself does with a function's role, given the actions its code calls. */
+  function serviceActions(logicalId: string, code: Set<string>, conditions: Record<string, boolean>): ServiceAction[] {
+    const needed: ServiceAction[] = [];
+    const isMappingTarget = FUNCTIONS.some((caller) => JSON.stringify(declaredEnv(caller).FORWARDER_FUNCTION_ARN) === JSON.stringify({ 'Fn::GetAtt': [logicalId, 'Arn'] }));
+    if (isMappingTarget) {
+      for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']) {
+        needed.push({ action, why: "Lambda's event source mapping poller reads the DynamoDB stream with the target function's role" });
+      }
+      needed.push({ action: 'sqs:SendMessage', why: "the mappings' on-failure destination is written with the target function's role" });
+    }
+    if (translated.Resources[logicalId].Properties.EventInvokeConfig || translated.Resources[`${logicalId}EventInvokeConfig`]) {
+      needed.push({ action: 'sqs:SendMessage', why: 'asynchronous-invocation on-failure destination' });
+    }
+    if (code.has('application-autoscaling:RegisterScalableTarget')) {
+      needed.push({ action: 'iam:CreateServiceLinkedRole', why: 'the first RegisterScalableTarget creates the DynamoDB auto scaling service-linked role' });
+    }
+    if (code.has('application-autoscaling:PutScalingPolicy')) {
+      for (const action of ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms']) {
+        needed.push({ action, why: 'target tracking policies create and delete their CloudWatch alarms with the caller permissions' });
+      }
+    }
+    if (conditions.HasStreamCmk && code.has('kinesis:PutRecords')) {
+      needed.push({ action: 'kms:GenerateDataKey', why: 'producers to a stream encrypted with a customer managed key' });
+    }
+    return needed;
+  }
+
+  const cases = FUNCTIONS.flatMap((logicalId) => CONDITION_VARIANTS.map((conditions) => [logicalId, conditions] as const));
+
+  it.each(cases)("%s's role allows every call its code makes and nothing more (%j)", (logicalId, conditions) => {
+    // Prepare
+    const code = codeActions(sources[logicalId]!);
+    const { statements, managedPolicyArns } = rolePolicyStatements(translated, `${logicalId}Role`, conditions);
+    // Act
+    const result = analyseRole({
+      codeActions: [...code.keys()],
+      serviceActions: serviceActions(logicalId, new Set(code.keys()), conditions),
+      statements,
+      managedPolicyArns,
+      allowedManagedPolicies: ['service-role/AWSLambdaBasicExecutionRole'],
+      starResourceActions: STAR_RESOURCE_ACTIONS,
+    });
+    // Assess
+    expect(code.size).toBeGreaterThan(0);
+    expect(result).toEqual({ missing: [], unused: [], problems: [] });
+  });
+
+  it('event source mapping permissions are limited to the forwarder by lambda:FunctionArn', () => {
+    // Prepare
+    const { statements } = rolePolicyStatements(translated, 'ReconcilerFunctionRole', CONDITION_VARIANTS[0]);
+    const mappingStatements = statements.filter((statement) =>
+      ([] as string[]).concat(statement.Action as string[]).some((action) => /^lambda:(Create|Update|Delete|Get)EventSourceMapping$/.test(action)),
+    );
+    // Assess
+    expect(mappingStatements.length).toBeGreaterThan(0);
+    for (const statement of mappingStatements) expect(statement.Condition).toEqual({ StringEquals: { 'lambda:FunctionArn': forwarderArn } });
+  });
+
+  it('the service-linked role may only be created for DynamoDB auto scaling', () => {
+    // Prepare
+    const { statements } = rolePolicyStatements(translated, 'ReconcilerFunctionRole', CONDITION_VARIANTS[0]);
+    const slr = statements.filter((statement) => ([] as string[]).concat(statement.Action as string[]).includes('iam:CreateServiceLinkedRole'));
+    // Assess
+    expect(slr).toHaveLength(1);
+    expect(slr[0]!.Condition).toEqual({ StringLike: { 'iam:AWSServiceName': 'dynamodb.application-autoscaling.amazonaws.com' } });
+    expect(JSON.stringify(slr[0]!.Resource)).toContain('AWSServiceRoleForApplicationAutoScaling_DynamoDBTable');
+  });
+
+  it('the forwarder writes only to its own stream and its own dead-letter queue', () => {
+    // Prepare
+    const { statements } = rolePolicyStatements(translated, 'ForwarderFunctionRole', CONDITION_VARIANTS[0]);
+    const resourceOf = (action: string) => statements.filter((statement) => ([] as string[]).concat(statement.Action as string[]).includes(action)).map((statement) => statement.Resource);
+    // Assess
+    expect(resourceOf('kinesis:PutRecords')).toEqual([{ 'Fn::GetAtt': ['ChangeStream', 'Arn'] }]);
+    expect(resourceOf('sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ForwarderDeadLetterQueue', 'Arn'] }]);
+    expect(declaredEnv('ReconcilerFunction').FORWARDER_DLQ_ARN).toEqual({ 'Fn::GetAtt': ['ForwarderDeadLetterQueue', 'Arn'] });
+  });
+
+  it('SDK client packages in the bundles all have a known IAM prefix', () => {
+    // Assess
+    for (const logicalId of FUNCTIONS) for (const pkg of sdkPackagesUsedBy(logicalId)) expect(SDK_PACKAGE_PREFIX).toHaveProperty([pkg]);
+  });
+});
+
+describe('metrics', () => {
+  /** Each function's EMF `service` dimension. */
+  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction' };
+
+  /** String literals in a function's sources; a template literal counts by its text before the first `${`. */
+  function literals(logicalId: string): { exact: Set<string>; prefixes: string[] } {
+    const exact = new Set<string>();
+    const prefixes: string[] = [];
+    for (const file of sources[logicalId]!) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/'([^'\n]*)'|"([^"\n]*)"/g)) exact.add((match[1] ?? match[2])!);
+      for (const match of text.matchAll(/`([^`$]*)\$\{/g)) if (match[1]) prefixes.push(match[1]);
+    }
+    return { exact, prefixes };
+  }
+
+  /** Every (metric, service) pair the dashboard and alarms read in the DmsEventBus namespace. */
+  function templateMetrics(): [string, string][] {
+    const pairs: [string, string][] = [];
+    for (const resource of Object.values(template.Resources as Record<string, any>)) {
+      if (resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties.Namespace === 'DmsEventBus') {
+        pairs.push([resource.Properties.MetricName, resource.Properties.Dimensions.find((d: any) => d.Name === 'service').Value]);
+      }
+      if (resource.Type === 'AWS::CloudWatch::Dashboard') {
+        const body = resource.Properties.DashboardBody['Fn::Sub'][0] as string;
+        for (const match of body.matchAll(/\["DmsEventBus", "([^"]+)", "service", "([^"]+)"/g)) pairs.push([match[1]!, match[2]!]);
+      }
+    }
+    return pairs;
+  }
+
+  it('alarms and dashboard read only metrics the code emits, under the service that emits them', () => {
+    // Prepare
+    const pairs = templateMetrics();
+    // Act
+    const unknown = pairs.filter(([metric, service]) => {
+      const logicalId = SERVICE_FUNCTION[service];
+      if (!logicalId) return true;
+      const { exact, prefixes } = literals(logicalId);
+      return !exact.has(metric) && !prefixes.some((prefix) => prefix.endsWith('.') && metric.startsWith(prefix));
+    });
+    // Assess
+    expect(pairs.length).toBeGreaterThan(5);
+    expect(unknown).toEqual([]);
+  });
+});
