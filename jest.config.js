@@ -7,6 +7,9 @@ const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2023' 
 const common = {
   transform,
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // @middy/core's (and @middy/util's) package exports offer only an "import" condition, which jest's CommonJS
+  // resolver does not match; point it at the file (swc then transpiles it).
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
 };
