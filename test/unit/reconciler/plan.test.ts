@@ -1,0 +1,120 @@
+import { plan, desiredMappingFields } from '../../../reconciler/plan';
+import { desiredFromConfig } from '../../../reconciler/operator';
+import type { Observed, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
+import { testConfig, DLQ_ARN } from './helpers';
+
+const ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/t';
+const LATEST = `${ARN}/stream/2026-02-01T00:00:00.000`;
+const OLD = `${ARN}/stream/2026-01-01T00:00:00.000`;
+
+const table = (over: Partial<ObservedTable> = {}): ObservedTable => ({
+  name: 't', arn: ARN, status: 'ACTIVE', billingMode: 'PROVISIONED',
+  stream: { enabled: true, viewType: 'NEW_AND_OLD_IMAGES', latestArn: LATEST }, indexes: [], ...over,
+});
+const goodMapping = (over: Partial<ObservedMapping> = {}): ObservedMapping => ({
+  uuid: 'b-uuid', streamArn: LATEST, state: 'Enabled', batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 1,
+  maxRetryAttempts: 10, maxRecordAgeSeconds: -1, bisectOnError: true, functionResponseTypes: ['ReportBatchItemFailures'], onFailureDestination: DLQ_ARN, ...over,
+});
+const target = (resourceId: string, dimension: string, over: Partial<ObservedTarget> = {}): ObservedTarget => ({ resourceId, dimension, minCapacity: 5, maxCapacity: 1000, ...over });
+const policy = (resourceId: string, dimension: string, over: Partial<ObservedPolicy> = {}): ObservedPolicy => {
+  const read = dimension.includes('Read');
+  return {
+    policyName: `dms-event-bus-${read ? 'read' : 'write'}-utilization`, resourceId, dimension, policyType: 'TargetTrackingScaling', targetValue: 70,
+    metricType: read ? 'DynamoDBReadCapacityUtilization' : 'DynamoDBWriteCapacityUtilization', ...over,
+  };
+};
+const TR = 'dynamodb:table:ReadCapacityUnits';
+const TW = 'dynamodb:table:WriteCapacityUnits';
+const IR = 'dynamodb:index:ReadCapacityUnits';
+const IW = 'dynamodb:index:WriteCapacityUnits';
+const convergedScaling = { targets: [target('table/t', TR), target('table/t', TW)], policies: [policy('table/t', TR), policy('table/t', TW)] };
+const observed = (over: Partial<Observed> = {}): Observed => ({ tableName: 't', table: table(), mappings: [goodMapping()], ...convergedScaling, ...over });
+
+describe('plan', () => {
+  const desired = desiredFromConfig(testConfig(), true);
+  const cases: [string, Observed, string[], Record<string, string>?][] = [
+    ['converged table: nothing', observed(), []],
+    ['no stream: enable, tag, attach, backfill', observed({ table: table({ stream: { enabled: false } }), mappings: [] }), ['enable-stream', 'tag-stream-owner', 'create-mapping', 'start-backfill']],
+    ['no stream, backfill disabled: no backfill', observed({ table: table({ stream: { enabled: false } }), mappings: [] }), ['enable-stream', 'tag-stream-owner', 'create-mapping'], { BACKFILL_ENABLED: 'false' }],
+    ['stream disabled by hand: old mapping deleted, new stream', observed({ table: table({ stream: { enabled: false, latestArn: LATEST } }) }), ['enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill']],
+    ['other view type, report: nothing (conflict)', observed({ table: table({ stream: { enabled: true, viewType: 'KEYS_ONLY', latestArn: LATEST } }) }), []],
+    ['other view type, replace', observed({ table: table({ stream: { enabled: true, viewType: 'NEW_IMAGE', latestArn: LATEST } }) }), ['disable-stream', 'enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill'], { STREAM_CONFLICT_POLICY: 'replace' }],
+    ['mapping missing', observed({ mappings: [] }), ['create-mapping']],
+    ['mapping disabled', observed({ mappings: [goodMapping({ state: 'Disabled' })] }), ['update-mapping']],
+    ['mapping batch size drifted', observed({ mappings: [goodMapping({ batchSize: 10 })] }), ['update-mapping']],
+    ['mapping lost ReportBatchItemFailures', observed({ mappings: [goodMapping({ functionResponseTypes: [] })] }), ['update-mapping']],
+    ['mapping lost its DLQ', observed({ mappings: [goodMapping({ onFailureDestination: undefined })] }), ['update-mapping']],
+    ['duplicate mappings: keep lowest UUID', observed({ mappings: [goodMapping(), goodMapping({ uuid: 'a-uuid' })] }), ['delete-mapping']],
+    ['mapping on an older stream (re-created table)', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()] }), ['delete-mapping']],
+    ['only a Deleting mapping: create', observed({ mappings: [goodMapping({ state: 'Deleting' })] }), ['create-mapping']],
+    ['table CREATING: wait', observed({ table: table({ status: 'CREATING' }), mappings: [] }), []],
+    ['table ARCHIVED: unavailable', observed({ table: table({ status: 'ARCHIVED' }) }), []],
+    ['table gone: delete mapping, our policies, targets', observed({ table: null }), ['delete-mapping', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
+    ['table DELETING: same as gone', observed({ table: table({ status: 'DELETING' }) }), ['delete-mapping', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
+    ['gone table with unmanaged targets: leave them', observed({ table: null, mappings: [], policies: [] }), []],
+    ['scaling policy removed by hand', observed({ policies: [policy('table/t', TR)] }), ['put-policy']],
+    ['target utilization drifted', observed({ policies: [policy('table/t', TR, { targetValue: 50 }), policy('table/t', TW)] }), ['put-policy']],
+    ['target min/max drifted', observed({ targets: [target('table/t', TR, { maxCapacity: 40000 }), target('table/t', TW)] }), ['register-target']],
+    ['GSI without scaling', observed({ table: table({ indexes: [{ name: 'g', status: 'ACTIVE' }] }) }), ['register-target', 'put-policy', 'register-target', 'put-policy']],
+    ['GSI still CREATING: skipped for now', observed({ table: table({ indexes: [{ name: 'g', status: 'CREATING' }] }) }), []],
+    ['GSI deleted: its managed targets removed', observed({ targets: [...convergedScaling.targets, target('table/t/index/g', IR)], policies: [...convergedScaling.policies, policy('table/t/index/g', IR)] }), ['delete-policy', 'deregister-target']],
+    ['foreign policy on a target: conflict, untouched', observed({ policies: [policy('table/t', TR, { policyName: 'ops-team' }), policy('table/t', TW)] }), []],
+    ['on-demand table under autoscale: managed targets removed', observed({ table: table({ billingMode: 'PAY_PER_REQUEST' }) }), ['delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
+    ['on-demand mode: switch billing, remove targets', observed(), ['set-billing-mode', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target'], { CAPACITY_MODE: 'on-demand' }],
+    ['on-demand mode, already on-demand: nothing', observed({ table: table({ billingMode: 'PAY_PER_REQUEST' }), targets: [], policies: [] }), [], { CAPACITY_MODE: 'on-demand' }],
+    ['capacity off: drifted scaling left alone', observed({ targets: [], policies: [] }), [], { CAPACITY_MODE: 'off' }],
+  ];
+
+  // Every row gets an env object so jest does not mistake the 4th parameter for `done`.
+  it.each(cases.map(([name, input, expected, env]) => [name, input, expected, env ?? {}] as const))('%s', (_name, input, expected, env) => {
+    // Prepare
+    const wanted = desiredFromConfig(testConfig(env), true);
+    // Act
+    const result = plan(input, wanted);
+    // Assess
+    expect(result.actions.map((a) => a.type)).toEqual(expected);
+  });
+
+  it.each([
+    ['stream-view-type', observed({ table: table({ stream: { enabled: true, viewType: 'KEYS_ONLY', latestArn: LATEST } }) })],
+    ['foreign-scaling-policy', observed({ policies: [policy('table/t', TR, { policyName: 'ops-team' }), policy('table/t', TW)] })],
+    ['table-unavailable', observed({ table: table({ status: 'INACCESSIBLE_ENCRYPTION_CREDENTIALS' }) })],
+  ])('reports a %s conflict', (kind, input) => {
+    // Act
+    const result = plan(input, desired);
+    // Assess
+    expect(result.conflicts.map((c) => c.kind)).toEqual([kind]);
+  });
+
+  it('keeps the lowest UUID of duplicates and updates only the drifted fields', () => {
+    // Prepare
+    const input = observed({ mappings: [goodMapping({ uuid: 'c' }), goodMapping({ uuid: 'a', state: 'Disabled', batchSize: 7 })] });
+    // Act
+    const result = plan(input, desired);
+    // Assess
+    expect(result.actions).toEqual([
+      { type: 'delete-mapping', uuid: 'c', streamArn: LATEST, reason: 'duplicate' },
+      { type: 'update-mapping', uuid: 'a', changes: { batchSize: 100, enabled: true }, before: { batchSize: 7, enabled: false } },
+    ]);
+  });
+
+  it('asks for every configured mapping setting', () => {
+    // Act
+    const fields = desiredMappingFields(desiredFromConfig(testConfig({
+      ESM_BATCH_SIZE: '500', ESM_BATCHING_WINDOW_SECONDS: '2', ESM_PARALLELIZATION_FACTOR: '4', ESM_MAX_RETRY_ATTEMPTS: '3',
+      ESM_MAX_RECORD_AGE_SECONDS: '3600', ESM_BISECT_ON_ERROR: 'false',
+    }), true));
+    // Assess
+    expect(fields).toEqual({
+      batchSize: 500, batchingWindowSeconds: 2, parallelizationFactor: 4, maxRetryAttempts: 3, maxRecordAgeSeconds: 3600,
+      bisectOnError: false, functionResponseTypes: ['ReportBatchItemFailures'], onFailureDestination: DLQ_ARN, enabled: true,
+    });
+  });
+
+  it('marks an index that is not ACTIVE yet for a later look', () => {
+    // Act
+    const result = plan(observed({ table: table({ indexes: [{ name: 'g', status: 'CREATING' }] }) }), desired);
+    // Assess
+    expect(result.revisitLater).toBe(true);
+  });
+});
