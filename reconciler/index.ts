@@ -66,6 +66,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
       metrics.add('MalformedEvents');
       return { status: 'malformed', error: error.message };
     }
+    metrics.add(`Requests.${request.kind}`);
     switch (request.kind) {
       case 'ignored':
         logger.info('event ignored', { reason: request.reason, table: request.tableName, eventName: request.eventName });

@@ -1,0 +1,117 @@
+import type { Context } from 'aws-lambda';
+import { createHandler, RequeueError, type HandlerDeps } from '../../../reconciler/index';
+import { createLogger } from '../../../src/observability/logger';
+import { createMetrics } from '../../../src/observability/metrics';
+import { FakeAws } from './fake-aws';
+import { operatorOn } from './helpers';
+import { SAMPLES } from './cloudtrail-samples';
+
+const context = { getRemainingTimeInMillis: () => 300_000, functionName: 'reconciler', awsRequestId: 'r1' } as unknown as Context;
+
+function setup(overrides: Partial<HandlerDeps> = {}) {
+  const aws = new FakeAws();
+  const { operator, config } = operatorOn(aws);
+  const logs: Record<string, unknown>[] = [];
+  const emf: string[] = [];
+  const deps: HandlerDeps = {
+    config,
+    operator,
+    logger: createLogger({ service: 'reconciler', write: (line) => logs.push(JSON.parse(line)) }),
+    metrics: createMetrics({ service: 'reconciler', write: (line) => emf.push(line) }),
+    ...overrides,
+  };
+  let built = 0;
+  const handler = createHandler(() => {
+    built += 1;
+    return deps;
+  });
+  return { aws, handler, logs, emf, builds: () => built };
+}
+
+describe('reconciler handler', () => {
+  it('reconciles the table a CloudTrail CreateTable names, building its dependencies once', async () => {
+    // Prepare
+    const { aws, handler, emf, builds } = setup();
+    aws.addTable('orders', { indexes: [{ name: 'customer_id-index', status: 'ACTIVE' }] });
+    // Act
+    const first = await handler(SAMPLES.dmsCreateTableWithGsi, context);
+    const second = await handler(SAMPLES.dmsCreateTableWithGsi, context);
+    // Assess
+    expect(first).toMatchObject({ status: 'ok', counts: { seen: 1, changed: 1 } });
+    expect(second).toMatchObject({ status: 'ok', counts: { seen: 1, converged: 1, changed: 0 } });
+    expect(aws.mappings.size).toBe(1);
+    expect(builds()).toBe(1);
+    expect(emf.length).toBe(2);
+  });
+
+  it('logs a malformed event once and returns without throwing (no retry)', async () => {
+    // Prepare
+    const { handler, logs } = setup();
+    // Act
+    const result = await handler({ 'detail-type': 'Nope' }, context);
+    // Assess
+    expect(result).toMatchObject({ status: 'malformed' });
+    expect(logs.filter((l) => l.level === 'ERROR')).toEqual([expect.objectContaining({ message: 'malformed event', error: expect.objectContaining({ name: 'MalformedInputError' }) })]);
+  });
+
+  it.each([
+    ['a failed call', SAMPLES.failedCreateTable],
+    ['another region', SAMPLES.otherRegion],
+    ['an excluded table', SAMPLES.dmsControlTable],
+  ])('ignores %s with an info log line', async (_name, event) => {
+    // Prepare
+    const { handler, logs, aws } = setup();
+    // Act
+    const result = await handler(event, context);
+    // Assess
+    expect(result).toMatchObject({ status: 'ignored' });
+    expect(logs.some((l) => l.message === 'event ignored' && l.level === 'INFO')).toBe(true);
+    expect(aws.totalCalls()).toBe(0);
+  });
+
+  it('throws for a CreateTable whose table is not visible yet, so that the asynchronous retry re-delivers it', async () => {
+    // Prepare
+    const { handler } = setup();
+    // Act / Assess
+    await expect(handler(SAMPLES.dmsCreateTableWithGsi, context)).rejects.toThrow(RequeueError);
+  });
+
+  it('cleans up after a DeleteTable without retrying', async () => {
+    // Prepare
+    const { handler, aws } = setup();
+    aws.addTable('orders');
+    await handler(SAMPLES.dmsCreateTableWithGsi, context);
+    aws.tables.delete('orders');
+    // Act
+    const result = await handler(SAMPLES.deleteTable, context);
+    // Assess
+    expect(result).toMatchObject({ status: 'ok', counts: { removed: 1 } });
+    expect(aws.mappings.size).toBe(0);
+  });
+
+  it('sweeps on the schedule and answers direct dry runs with the plan', async () => {
+    // Prepare
+    const { handler, aws } = setup();
+    aws.addTable('a');
+    // Act
+    const dry = (await handler({ action: 'reconcile', tables: ['a'], dryRun: true }, context)) as { tables: { actions: { type: string }[] }[] };
+    const swept = await handler(SAMPLES.scheduled, context);
+    // Assess
+    expect(dry.tables[0]!.actions.map((a) => a.type)).toContain('create-mapping');
+    expect(swept).toMatchObject({ status: 'ok', complete: true, counts: { seen: 1, changed: 1 } });
+  });
+
+  it('delegates {"action":"backfill"} to the backfill module, and refuses it clearly when not wired', async () => {
+    // Prepare
+    const calls: unknown[] = [];
+    const wired = setup({ backfill: async (event) => { calls.push(event); return { status: 'backfill-started' }; } });
+    const unwired = setup();
+    // Act
+    const delegated = await wired.handler({ action: 'backfill', tableName: 'a' }, context);
+    const refused = await unwired.handler({ action: 'backfill', tableName: 'a' }, context);
+    // Assess
+    expect(delegated).toEqual({ status: 'backfill-started' });
+    expect(calls).toEqual([{ action: 'backfill', tableName: 'a' }]);
+    expect(refused).toMatchObject({ status: 'malformed' });
+  });
+});
