@@ -5,8 +5,7 @@
  * function's own section) for declared variables only; the code is the esbuild bundle built
  * with the template's Metadata; the handler is `<file>.<export>` inside it.
  */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -151,4 +150,111 @@ export function lambdaContext(functionName: string, timeoutSeconds: number, requ
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** Runs one invocation in a fresh Node process, the way the Lambda runtime calls the handler. */
+const RUNNER = `
+const fs = require('node:fs');
+const [file, exportName, eventPath, resultPath, functionName, timeoutSeconds] = process.argv.slice(1);
+const deadline = Date.now() + Number(timeoutSeconds) * 1000;
+const requestId = require('node:crypto').randomUUID();
+const context = {
+  callbackWaitsForEmptyEventLoop: true, functionName, functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':123456789012:function:' + functionName,
+  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, awsRequestId: requestId,
+  logGroupName: '/aws/lambda/' + functionName, logStreamName: 'local/[$LATEST]' + requestId,
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  done() {}, fail() {}, succeed() {},
+};
+(async () => {
+  let outcome;
+  try {
+    const handler = require(file)[exportName];
+    const result = await handler(JSON.parse(fs.readFileSync(eventPath, 'utf8')), context);
+    outcome = { ok: true, result: result === undefined ? null : result };
+  } catch (error) {
+    outcome = { ok: false, error: { name: error && error.name, message: error && error.message } };
+  }
+  fs.writeFileSync(resultPath, JSON.stringify(outcome));
+  process.exit(0);
+})();
+`;
+
+export interface Invocation {
+  /** The handler's return value (ok) or the error it threw. */
+  readonly outcome: { ok: true; result: any } | { ok: false; error: { name?: string; message?: string } };
+  /** Everything the function logged (JSON lines and EMF). */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Metric totals from the EMF lines it wrote, by metric name. */
+  readonly metrics: Record<string, number>;
+}
+
+/**
+ * Invokes a built function with an event file in a fresh process whose environment is only the
+ * function's environment plus what Lambda (and `sam local invoke`) add: region, credentials and
+ * the AWS_LAMBDA_* variables.
+ */
+export async function invokeLocal(options: {
+  fn: BuiltFunction;
+  functionName: string;
+  env: Record<string, string>;
+  eventPath: string;
+  timeoutSeconds: number;
+  memoryMb?: number;
+  runtimeEnv: { AWS_REGION: string; AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+}): Promise<Invocation> {
+  const { spawn } = await import('node:child_process');
+  const resultDir = mkdtempSync(join(tmpdir(), 'dms-event-bus-invoke-'));
+  const resultPath = join(resultDir, 'result.json');
+  try {
+    const env = {
+      ...options.env,
+      ...options.runtimeEnv,
+      AWS_DEFAULT_REGION: options.runtimeEnv.AWS_REGION,
+      AWS_LAMBDA_FUNCTION_NAME: options.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 512),
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      LAMBDA_TASK_ROOT: resolve(options.fn.file, '..'),
+      TZ: ':UTC',
+      PATH: process.env.PATH ?? '',
+    };
+    const child = spawn(process.execPath, ['-e', RUNNER, options.fn.file, options.fn.exportName, options.eventPath, resultPath, options.functionName, String(options.timeoutSeconds)], {
+      env,
+      cwd: resolve(options.fn.file, '..'),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (options.timeoutSeconds + 10) * 1000);
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    clearTimeout(timer);
+    let outcome: Invocation['outcome'];
+    try {
+      outcome = JSON.parse(readFileSync(resultPath, 'utf8')) as Invocation['outcome'];
+    } catch {
+      throw new Error(`the function process ended (exit ${code}) without a result:\n${stderr}\n${stdout.slice(-4000)}`);
+    }
+    return { outcome, stdout, stderr, metrics: emfTotals(stdout) };
+  } finally {
+    rmSync(resultDir, { recursive: true, force: true });
+  }
+}
+
+/** Sums the metrics of every EMF line in a log. */
+export function emfTotals(log: string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"_aws"')) continue;
+    const document = JSON.parse(line) as Record<string, any>;
+    for (const directive of document._aws?.CloudWatchMetrics ?? []) {
+      for (const metric of directive.Metrics ?? []) {
+        const value = document[metric.Name];
+        if (typeof value === 'number') totals[metric.Name] = (totals[metric.Name] ?? 0) + value;
+      }
+    }
+  }
+  return totals;
 }
