@@ -120,7 +120,7 @@ describe('parameters', () => {
 
   it('every parameter is used', () => {
     // Prepare
-    const text = readFileSync(TEMPLATE_PATH, 'utf8').replace(/^Parameters:[\s\S]*?^Conditions:/m, '').replace(/^Metadata:[\s\S]*?^Parameters:/m, '');
+    const text = readFileSync(TEMPLATE_PATH, 'utf8').replace(/^Parameters:[\s\S]*?^Conditions:/m, '');
     // Assess
     const unused = entries.map(([name]) => name).filter((name) => !new RegExp(`(!Ref ${name}\\b|\\$\\{${name}\\}|Ref: ${name}\\b)`).test(text));
     expect(unused).toEqual([]);
@@ -273,6 +273,51 @@ describe('IAM', () => {
   it('SDK client packages in the bundles all have a known IAM prefix', () => {
     // Assess
     for (const logicalId of FUNCTIONS) for (const pkg of sdkPackagesUsedBy(logicalId)) expect(SDK_PACKAGE_PREFIX).toHaveProperty([pkg]);
+  });
+});
+
+describe('triggers', () => {
+  const events = (name: string) => JSON.parse(readFileSync(`${ROOT}/events/${name}`, 'utf8')) as Record<string, unknown>;
+  const reconcilerEvents = template.Resources.ReconcilerFunction.Properties.Events;
+
+  /** EventBridge content matching for the operators the rule uses: value lists and `exists`. */
+  function matches(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+    return Object.entries(pattern).every(([key, rule]) => {
+      const value = event[key];
+      if (Array.isArray(rule)) {
+        return rule.some((option) => {
+          if (option && typeof option === 'object' && 'exists' in option) return (value !== undefined) === (option as { exists: boolean }).exists;
+          return Array.isArray(value) ? value.includes(option) : value === option;
+        });
+      }
+      return value !== null && typeof value === 'object' && matches(rule as Record<string, unknown>, value as Record<string, unknown>);
+    });
+  }
+
+  it.each([
+    ['cloudtrail-create-table.json', true],
+    ['cloudtrail-create-table-gsi.json', true],
+    ['cloudtrail-update-table.json', true],
+    ['cloudtrail-delete-table.json', true],
+    ['cloudtrail-create-table-failed.json', false],
+  ])('the CloudTrail rule matches %s: %s', (sample, expected) => {
+    // Act & Assess
+    expect(matches(reconcilerEvents.TableApiCalls.Properties.Pattern, events(sample))).toBe(expected);
+  });
+
+  it('the CloudTrail rule ignores other DynamoDB calls and other services', () => {
+    // Prepare
+    const create = events('cloudtrail-create-table.json') as { detail: Record<string, unknown> };
+    const putItem = { ...create, detail: { ...create.detail, eventName: 'UpdateTimeToLive' } };
+    const s3 = { ...create, source: 'aws.s3', detail: { ...create.detail, eventSource: 's3.amazonaws.com', eventName: 'CreateBucket' } };
+    // Act & Assess
+    expect(matches(reconcilerEvents.TableApiCalls.Properties.Pattern, putItem)).toBe(false);
+    expect(matches(reconcilerEvents.TableApiCalls.Properties.Pattern, s3)).toBe(false);
+  });
+
+  it('the sweep schedule delivers exactly events/scheduled-sweep.json', () => {
+    // Act & Assess
+    expect(JSON.parse(reconcilerEvents.Sweep.Properties.Input)).toEqual(events('scheduled-sweep.json'));
   });
 });
 
