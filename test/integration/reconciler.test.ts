@@ -45,6 +45,9 @@ async function createRole(motoUrl: string, region: string): Promise<string> {
   return arn;
 }
 
+// The first call to each moto service loads its backend (seconds on a small machine).
+jest.setTimeout(30_000);
+
 describe('reconciler on moto', () => {
   const localAws = useLocalAws({ services: { moto: true, kinesis: false } });
   let ddb: DynamoDBClient;

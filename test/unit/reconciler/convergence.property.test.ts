@@ -37,18 +37,20 @@ const worldArb = fc.record({
   policies: fc.array(fc.record({ index: fc.nat(2), read: fc.boolean(), managed: fc.boolean(), value: fc.constantFrom(50, 70) }), { maxLength: 4 }),
 });
 
+type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
+
 const envArb = fc.record({
   CAPACITY_MODE: fc.constantFrom('autoscale', 'on-demand', 'off'),
   STREAM_CONFLICT_POLICY: fc.constantFrom('report', 'replace'),
   BACKFILL_ENABLED: fc.constantFrom('true', 'false'),
 });
 
-function buildWorld(aws: FakeAws, world: fc.infer<typeof worldArb>): void {
+function buildWorld(aws: FakeAws, world: World): void {
   const name = 't';
   const oldArn = aws.newStreamArn(name);
   let latestArn: string | undefined;
   if (world.exists) {
-    const indexes = world.indexes.map((status, i) => ({ name: `g${i}`, status }));
+    const indexes = world.indexes.map((status: string, i: number) => ({ name: `g${i}`, status }));
     latestArn = world.stream ? aws.newStreamArn(name) : undefined;
     aws.addTable(name, {
       billingMode: world.billing as 'PROVISIONED' | 'PAY_PER_REQUEST',
