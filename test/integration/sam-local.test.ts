@@ -200,6 +200,25 @@ describe('sam local invoke ReconcilerFunction', () => {
     expect(state?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
   }, 120_000);
 
+  it('reconcile-dry-run.json returns the plan for an unconverged table and changes nothing', async () => {
+    // Prepare
+    await dynamodb().send(new CreateTableCommand({ TableName: 'payments', AttributeDefinitions: [{ AttributeName: 'payment_id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'payment_id', KeyType: 'HASH' }], ProvisionedThroughput: { ReadCapacityUnits: 200, WriteCapacityUnits: 200 } }));
+    // Act
+    const { outcome } = await invoke('ReconcilerFunction', 'reconcile-dry-run.json');
+    // Assess
+    expect(outcome.ok && outcome.result.tables).toEqual([expect.objectContaining({ table: 'payments', outcome: 'planned', actions: expect.arrayContaining([expect.anything()]) })]);
+    const { Table: described } = await dynamodb().send(new DescribeTableCommand({ TableName: 'payments' }));
+    expect(described?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
+    expect(await scalableTargets('payments')).toEqual([]);
+  }, 120_000);
+
+  it('status.json reports a converged table without changing it', async () => {
+    // Act
+    const { outcome } = await invoke('ReconcilerFunction', 'status.json');
+    // Assess
+    expect(outcome.ok && outcome.result.tables).toEqual([expect.objectContaining({ table: 'orders', actions: [] })]);
+  }, 120_000);
+
   it('cloudtrail-delete-table.json removes the mapping and the scaling targets of the deleted table', async () => {
     // Prepare
     const { Table: described } = await dynamodb().send(new DescribeTableCommand({ TableName: 'customers' }));
