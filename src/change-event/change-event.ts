@@ -6,8 +6,8 @@
 import { Buffer } from 'node:buffer';
 import { MalformedInputError } from '../errors';
 import type { AttributeMap } from './attribute-value';
-import { writeAttributeMap } from './json-writer';
-import { partitionKeyFor } from './partition-key';
+import { hasSortedNames, quote, writeAttributeMap, writeCanonicalAttributeMap } from './json-writer';
+import { partitionKeyFromCanonicalKeys } from './partition-key';
 
 export const CHANGE_EVENT_SCHEMA_VERSION = 1;
 
@@ -91,7 +91,6 @@ export interface EncodeOptions {
   maxRecordBytes?: number;
 }
 
-const quote = JSON.stringify as (text: string) => string;
 const nullable = (text: string | null) => (text === null ? 'null' : quote(text));
 
 /**
@@ -101,7 +100,6 @@ const nullable = (text: string | null) => (text === null ? 'null' : quote(text))
  */
 export function encodeChangeEvent(fields: ChangeFields, options: EncodeOptions = {}): EncodedChangeEvent {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const partitionKey = partitionKeyFor(fields.tableName, fields.keys);
   const head =
     `{"schemaVersion":${CHANGE_EVENT_SCHEMA_VERSION},"id":${quote(fields.id)},"operation":"${fields.operation}"` +
     `,"table":${quote(fields.tableName)},"sequenceNumber":${nullable(fields.sequenceNumber)}` +
@@ -109,6 +107,11 @@ export function encodeChangeEvent(fields: ChangeFields, options: EncodeOptions =
     `,"ttlDeletion":${fields.ttlDeletion ? 'true' : 'false'}` +
     `,"source":{"eventSource":"aws:dynamodb","region":${quote(fields.region)},"tableArn":${quote(fields.tableArn)},"streamArn":${nullable(fields.streamArn)}}`;
   const keys = writeAttributeMap(fields.keys, '$.keys');
+  // The key text doubles as the canonical form when its names are sorted (always, for one key attribute).
+  const partitionKey = partitionKeyFromCanonicalKeys(
+    fields.tableName,
+    hasSortedNames(fields.keys) ? keys : writeCanonicalAttributeMap(fields.keys, '$.keys'),
+  );
   let oldText = fields.oldImage ? writeAttributeMap(fields.oldImage, '$.old') : 'null';
   let newText = fields.newImage ? writeAttributeMap(fields.newImage, '$.new') : 'null';
   const keyBytes = Buffer.byteLength(partitionKey, 'utf8');

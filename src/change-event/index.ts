@@ -1,7 +1,7 @@
 /** The change-event codec: DynamoDB values to exact JSON, the v1 envelope, partition keys. */
 export type { AttributeMap, AttributeValue, Binary } from './attribute-value';
-export { InvalidAttributeValueError, writeAttributeMap, writeAttributeValue, writeCanonicalAttributeMap } from './json-writer';
-export { MAX_PARTITION_KEY_LENGTH, partitionKeyFor } from './partition-key';
+export { hasSortedNames, InvalidAttributeValueError, quote, writeAttributeMap, writeAttributeValue, writeCanonicalAttributeMap } from './json-writer';
+export { MAX_PARTITION_KEY_LENGTH, partitionKeyFor, partitionKeyFromCanonicalKeys } from './partition-key';
 export {
   CHANGE_EVENT_SCHEMA_VERSION,
   DEFAULT_MAX_RECORD_BYTES,

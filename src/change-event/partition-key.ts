@@ -20,7 +20,12 @@ export const MAX_PARTITION_KEY_LENGTH = 256;
  * Unicode characters Kinesis applies, so the limit holds for any text.
  */
 export function partitionKeyFor(tableName: string, keys: AttributeMap): string {
-  const text = `${tableName}|${writeCanonicalAttributeMap(keys, '$.keys')}`;
+  return partitionKeyFromCanonicalKeys(tableName, writeCanonicalAttributeMap(keys, '$.keys'));
+}
+
+/** partitionKeyFor when the canonical key text is already at hand (the encoder reuses it). */
+export function partitionKeyFromCanonicalKeys(tableName: string, canonicalKeys: string): string {
+  const text = `${tableName}|${canonicalKeys}`;
   if (text.length <= MAX_PARTITION_KEY_LENGTH) return text;
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

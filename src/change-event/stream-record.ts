@@ -50,6 +50,14 @@ export function parseStreamArn(streamArn: string): StreamSource {
   return { tableArn: match[1] as string, region: match[2] as string, tableName: match[3] as string, streamArn };
 }
 
+// A batch comes from one stream, so the last ARN and creation second repeat record after record.
+let lastArn: StreamSource | undefined;
+function cachedStreamArn(streamArn: string): StreamSource {
+  if (lastArn?.streamArn !== streamArn) lastArn = parseStreamArn(streamArn);
+  return lastArn;
+}
+let lastTime: { value: unknown; iso: string } | undefined;
+
 /** Deletions by DynamoDB's TTL process carry this service identity. */
 export function isTtlDeletion(userIdentity: unknown): boolean {
   if (userIdentity === null || typeof userIdentity !== 'object') return false;
@@ -59,9 +67,12 @@ export function isTtlDeletion(userIdentity: unknown): boolean {
 
 function toIso(value: number | Date | string | undefined): string | null {
   if (value === undefined || value === null) return null;
+  if (lastTime !== undefined && lastTime.value === value) return lastTime.iso;
   const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
   if (Number.isNaN(date.getTime())) throw new MalformedInputError(`ApproximateCreationDateTime is not a time: ${String(value)}`);
-  return date.toISOString();
+  const iso = date.toISOString();
+  if (typeof value === 'number') lastTime = { value, iso };
+  return iso;
 }
 
 function isObject(value: unknown): boolean {
@@ -76,7 +87,7 @@ export function changeFieldsFromStreamRecord(record: DynamoDbStreamRecord): Chan
   const operation = typeof eventName === 'string' ? OPERATIONS[eventName] : undefined;
   if (!operation) throw new MalformedInputError(`stream record ${eventID} has an unknown eventName "${String(eventName)}"`);
   if (typeof eventSourceARN !== 'string') throw new MalformedInputError(`stream record ${eventID} has no eventSourceARN`);
-  const source = parseStreamArn(eventSourceARN);
+  const source = cachedStreamArn(eventSourceARN);
   if (dynamodb === undefined || !isObject(dynamodb)) throw new MalformedInputError(`stream record ${eventID} has no dynamodb section`);
   if (typeof dynamodb.SequenceNumber !== 'string') throw new MalformedInputError(`stream record ${eventID} has no SequenceNumber`);
   if (dynamodb.Keys === undefined || !isObject(dynamodb.Keys)) throw new MalformedInputError(`stream record ${eventID} has no Keys`);
