@@ -11,6 +11,7 @@ import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
 import type { TableFilter } from '../src/table-filter';
 import { AwsCallError, ErrorKind } from './errors';
+import { retryThrottled } from './throttle';
 import {
   NEW_STREAM,
   PlanState,
@@ -139,8 +140,15 @@ export function desiredFromConfig(config: ReconcilerConfig, backfillAvailable: b
   };
 }
 
-export function createOperator(deps: OperatorDeps): Operator {
-  const clock = deps.clock ?? systemClock;
+export function createOperator(input: OperatorDeps): Operator {
+  const clock = input.clock ?? systemClock;
+  // Throttled calls are retried where they happen; everything else is the operator's to handle.
+  const deps: OperatorDeps = {
+    ...input,
+    tables: retryThrottled(input.tables, clock),
+    mappings: retryThrottled(input.mappings, clock),
+    scaling: retryThrottled(input.scaling, clock),
+  };
   const desired = desiredFromConfig(deps.config, deps.backfill !== undefined);
   const announcedConflicts = new Map<string, number>();
   let sweepCursor: string | undefined;

@@ -79,8 +79,8 @@ export class FakeAws {
     return Object.values(this.calls).reduce((a, b) => a + b, 0);
   }
 
+  /** Counts accepted calls by operation; throttled attempts count under `Throttled` only. */
   private async call(operation: string): Promise<void> {
-    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (this.options.maxCallsPerSecond) {
       const now = Date.now();
@@ -91,6 +91,7 @@ export class FakeAws {
       }
       this.recentCalls.push(now);
     }
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     const failures = this.failNext.get(operation);
     const failure = failures?.shift();
     if (failure) throw new AwsCallError(failure.kind as ErrorKind, operation, failure.code, 'injected failure');
