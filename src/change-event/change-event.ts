@@ -93,6 +93,16 @@ export interface EncodeOptions {
 
 const nullable = (text: string | null) => (text === null ? 'null' : quote(text));
 
+// A batch comes from one table, so the source object repeats record after record: render it once.
+let lastSource: { region: string; tableArn: string; streamArn: string | null; text: string } | undefined;
+function sourceText(fields: ChangeFields): string {
+  const cached = lastSource;
+  if (cached && cached.region === fields.region && cached.tableArn === fields.tableArn && cached.streamArn === fields.streamArn) return cached.text;
+  const text = `{"eventSource":"aws:dynamodb","region":${quote(fields.region)},"tableArn":${quote(fields.tableArn)},"streamArn":${nullable(fields.streamArn)}}`;
+  lastSource = { region: fields.region, tableArn: fields.tableArn, streamArn: fields.streamArn, text };
+  return text;
+}
+
 /**
  * Serialises one event. When data + partition key exceed `maxRecordBytes`, drops `old`,
  * then `new` (keys always stay) and lists what it dropped in `truncated`; throws
@@ -104,8 +114,7 @@ export function encodeChangeEvent(fields: ChangeFields, options: EncodeOptions =
     `{"schemaVersion":${CHANGE_EVENT_SCHEMA_VERSION},"id":${quote(fields.id)},"operation":"${fields.operation}"` +
     `,"table":${quote(fields.tableName)},"sequenceNumber":${nullable(fields.sequenceNumber)}` +
     `,"approximateCreationTime":${nullable(fields.approximateCreationTime)},"readAt":${nullable(fields.readAt)}` +
-    `,"ttlDeletion":${fields.ttlDeletion ? 'true' : 'false'}` +
-    `,"source":{"eventSource":"aws:dynamodb","region":${quote(fields.region)},"tableArn":${quote(fields.tableArn)},"streamArn":${nullable(fields.streamArn)}}`;
+    `,"ttlDeletion":${fields.ttlDeletion ? 'true' : 'false'},"source":${sourceText(fields)}`;
   const keys = writeAttributeMap(fields.keys, '$.keys');
   // The key text doubles as the canonical form when its names are sorted (always, for one key attribute).
   const partitionKey = partitionKeyFromCanonicalKeys(
