@@ -15,7 +15,9 @@ import { DmsEventBusError, describeError, MalformedInputError } from '../src/err
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createMetrics, type Metrics } from '../src/observability/metrics';
 import { createTableFilter } from '../src/table-filter';
+import { loadBackfillConfig } from '../src/config/backfill';
 import { createAwsDeps } from './aws-deps';
+import { createBackfillAwsDeps, createBackfillStarter, handleBackfillInvocation, parseBackfillInvocation, type BackfillDeps } from './backfill/index';
 import { parseRequest } from './events';
 import { createOperator, Outcome, type Operator, type RunSummary } from './operator';
 
@@ -94,7 +96,14 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
           logger.error('backfill invocation but the backfill module is not wired', {});
           return { status: 'malformed', error: 'backfill is not available in this deployment' };
         }
-        return backfill(request.event, context);
+        try {
+          return await backfill(request.event, context);
+        } catch (error) {
+          if (!(error instanceof MalformedInputError)) throw error;
+          logger.error('malformed backfill invocation', { error: describeError(error), event });
+          metrics.add('MalformedEvents');
+          return { status: 'malformed', error: error.message };
+        }
       }
     }
   };
@@ -106,13 +115,30 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
   });
 }
 
-/** Real dependencies from the environment, built on the first invocation. */
+/**
+ * Real dependencies from the environment, built on the first invocation. The backfill
+ * module (reconciler/backfill) is wired in twice: as the operator's BackfillStarter when
+ * BACKFILL_ENABLED, and as the handler of `{"action":"backfill"}` invocations (built on
+ * first use, so a deployment without backfill settings fails only that route, clearly).
+ */
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
   const config = loadReconcilerConfig(env);
   const logger = createLogger({ service: 'reconciler', level: config.logLevel });
   const metrics = createMetrics({ service: 'reconciler' });
-  const operator = createOperator(createAwsDeps(config, { logger, metrics }));
-  return { config, operator, logger, metrics };
+  let backfillDeps: BackfillDeps | undefined;
+  const getBackfillDeps = () => (backfillDeps ??= createBackfillAwsDeps(loadBackfillConfig(env), { logger: logger.child({ component: 'backfill' }), metrics }));
+  const backfill = config.backfillEnabled ? createBackfillStarter(getBackfillDeps()) : undefined;
+  const operator = createOperator(createAwsDeps(config, { logger, metrics, ...(backfill ? { backfill } : {}) }));
+  return {
+    config,
+    operator,
+    logger,
+    metrics,
+    backfill: (event, context) => {
+      parseBackfillInvocation(event); // bad input is reported as such, before any configuration is read
+      return handleBackfillInvocation(event, context, getBackfillDeps());
+    },
+  };
 }
 
 export const handler = createHandler(() => createDefaultDeps());

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { createHandler, RequeueError, type HandlerDeps } from '../../../reconciler/index';
+import { createDefaultDeps, createHandler, RequeueError, type HandlerDeps } from '../../../reconciler/index';
+import { ConfigurationError } from '../../../src/errors';
 import { createLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { FakeAws } from './fake-aws';
@@ -113,5 +114,32 @@ describe('reconciler handler', () => {
     expect(delegated).toEqual({ status: 'backfill-started' });
     expect(calls).toEqual([{ action: 'backfill', tableName: 'a' }]);
     expect(refused).toMatchObject({ status: 'malformed' });
+  });
+});
+
+describe('createDefaultDeps', () => {
+  const FORWARDER = 'arn:aws:lambda:eu-west-1:123456789012:function:forwarder';
+
+  it('wires the backfill route without needing backfill settings when BACKFILL_ENABLED=false', () => {
+    // Act
+    const deps = createDefaultDeps({ FORWARDER_FUNCTION_ARN: FORWARDER, BACKFILL_ENABLED: 'false' });
+    // Assess
+    expect(deps.config.backfillEnabled).toBe(false);
+    expect(typeof deps.backfill).toBe('function');
+  });
+
+  it('fails fast, naming the variable, when backfill is enabled but not configured', () => {
+    // Act / Assess
+    expect(() => createDefaultDeps({ FORWARDER_FUNCTION_ARN: FORWARDER })).toThrow(ConfigurationError);
+  });
+
+  it('answers a malformed backfill invocation without throwing', async () => {
+    // Prepare
+    const deps = createDefaultDeps({ FORWARDER_FUNCTION_ARN: FORWARDER, BACKFILL_ENABLED: 'false' });
+    const handler = createHandler({ ...deps, logger: createLogger({ service: 't', write: () => undefined }) });
+    // Act
+    const result = await handler({ action: 'backfill' }, context);
+    // Assess
+    expect(result).toMatchObject({ status: 'malformed', error: expect.stringContaining('tableName') });
   });
 });
