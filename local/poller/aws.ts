@@ -76,6 +76,13 @@ export function createStreamReader(streams: DynamoDBStreamsClient): StreamReader
           const { StreamDescription } = await streams.send(
             new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
           );
+          const label = StreamDescription?.StreamLabel;
+          if (StreamDescription?.StreamStatus === 'DISABLED' && (StreamDescription.Shards ?? []).length === 0) {
+            throw new StreamGoneError(`stream ${streamArn} is disabled and has no shards`);
+          }
+          // moto describes a table's current stream whatever label is asked for; a mapping
+          // on an older stream of a re-created table must not read the new one.
+          if (label && !streamArn.endsWith(`/stream/${label}`)) throw new StreamGoneError(`stream ${streamArn} was replaced by ${label}`);
           for (const shard of StreamDescription?.Shards ?? []) {
             if (!shard.ShardId) continue;
             shards.push({
@@ -87,6 +94,7 @@ export function createStreamReader(streams: DynamoDBStreamsClient): StreamReader
           exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
         } while (exclusiveStartShardId);
       } catch (error) {
+        if (error instanceof StreamGoneError) throw error;
         if (nameOf(error) === 'ResourceNotFoundException') throw new StreamGoneError(`stream ${streamArn} not found`, { cause: error });
         throw error;
       }

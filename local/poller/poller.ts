@@ -46,6 +46,8 @@ export interface PollerOptions {
   /** Delay before retrying a failed batch, by attempt number (1-based). */
   readonly retryDelayMs?: (attempt: number) => number;
   readonly now?: () => number;
+  /** Receives Lambda's LastProcessingResult for a mapping after each invocation. */
+  readonly reportResult?: (uuid: string, result: 'OK' | 'PROBLEM: Function call failed') => void;
   /** Called after every batch outcome (for live displays). */
   readonly onStep?: (mapping: StreamMapping, shardId: string, result: StepResult) => void;
 }
@@ -197,6 +199,8 @@ export function createPoller(options: PollerOptions): Poller {
           }
           const result = await consumer.step();
           options.onStep?.(mapping, state.shard.shardId, result);
+          if (result.kind === 'processed') options.reportResult?.(mapping.uuid, 'OK');
+          if (result.kind === 'partial' || result.kind === 'failed') options.reportResult?.(mapping.uuid, 'PROBLEM: Function call failed');
           switch (result.kind) {
             case 'processed':
               stats.recordsProcessed += result.count;
@@ -239,7 +243,15 @@ export function createPoller(options: PollerOptions): Poller {
     }
   }
 
-  async function refresh(): Promise<void> {
+  let refreshing: Promise<void> = Promise.resolve();
+  /** Serialised, so a slow listing taken before a change can never undo a newer one. */
+  function refresh(): Promise<void> {
+    const run = refreshing.then(refreshNow, refreshNow);
+    refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  async function refreshNow(): Promise<void> {
     const listed = await options.mappings.listStreamMappings();
     const wanted = new Map<string, StreamMapping>();
     for (const mapping of listed) {

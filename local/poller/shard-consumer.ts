@@ -165,7 +165,10 @@ export class ShardConsumer {
     }
     if (outcome.kind === 'partial') {
       // Checkpoint just before the first reported record; the retry starts there.
-      if (outcome.failedIndex > 0) this.succeeded(outcome.failedIndex);
+      if (outcome.failedIndex > 0) {
+        this.succeeded(outcome.failedIndex);
+        this.invokeCount = 1; // this invocation already included the failed record
+      }
       this.lastError = 'the function reported a batch item failure';
       return this.failed(size - outcome.failedIndex, this.lastError, outcome.failedIndex);
     }
