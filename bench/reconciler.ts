@@ -15,7 +15,7 @@ import { createOperator, desiredFromConfig, type OperatorDeps } from '../reconci
 import { readAll } from '../reconciler/observe';
 import { plan } from '../reconciler/plan';
 import { indexResourceId, tableResourceId } from '../reconciler/model';
-import { retryThrottled } from '../reconciler/throttle';
+import { isThrottling, retryThrottled } from '../reconciler/throttle';
 import { systemClock } from '../reconciler/ports';
 import { FakeAws } from '../test/unit/reconciler/fake-aws';
 
@@ -58,12 +58,25 @@ async function naiveSweep(aws: FakeAws): Promise<number> {
   const worker = async () => {
     while (index < names.length) {
       const name = names[index++]!;
+      // Like the operator, a table whose calls stayed throttled past the per-call retries is tried again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (await naiveTable(name)) converged++;
+          break;
+        } catch (error) {
+          if (!isThrottling(error) || attempt >= 5) throw error;
+        }
+      }
+    }
+  };
+  const naiveTable = async (name: string): Promise<boolean> => {
+    {
       const table = await tables.describeTable(name);
       const onStream = table?.stream.latestArn ? await readAll((next) => mappings.list({ eventSourceArn: table.stream.latestArn! }, next)) : [];
       const ids = [tableResourceId(name), ...(table?.indexes ?? []).map((i) => indexResourceId(name, i.name))];
       const targets = await readAll((next) => scaling.listTargets({ resourceIds: ids }, next));
       const policies = (await Promise.all(ids.map((id) => readAll((next) => scaling.listPolicies({ resourceId: id }, next))))).flat();
-      if (plan({ tableName: name, table, mappings: onStream, targets, policies }, desired).actions.length === 0) converged++;
+      return plan({ tableName: name, table, mappings: onStream, targets, policies }, desired).actions.length === 0;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
