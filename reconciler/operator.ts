@@ -364,11 +364,12 @@ export function createOperator(input: OperatorDeps): Operator {
         if (dryRun) {
           return { table: tableName, outcome: Outcome.Planned, actions: planned.actions, conflicts: planned.conflicts, observed, ...(planned.state === PlanState.NotReady ? { reason: 'table not ACTIVE' } : {}) };
         }
-        if (planned.state === PlanState.Gone && options.expectExists && applied.length === 0 && planned.actions.length === 0) {
-          // DescribeTable is eventually consistent right after CreateTable.
-          return { table: tableName, outcome: Outcome.Requeue, retry: 'now', reason: 'table not found yet', actions: [], conflicts: [] };
-        }
         const extra = await apply(planned, observed, deadline, log, applied);
+        if (planned.state === PlanState.Gone && options.expectExists) {
+          // DescribeTable is eventually consistent right after CreateTable: leftovers of an older
+          // table of that name are removed, and the new one is looked at again.
+          return { table: tableName, outcome: Outcome.Requeue, retry: 'now', reason: 'table not found yet', actions: applied, conflicts: [] };
+        }
         const outcome = planned.state === PlanState.Gone ? Outcome.Removed : applied.length > 0 ? Outcome.Changed : Outcome.Converged;
         const result: TableResult = { table: tableName, outcome, actions: applied, conflicts: planned.conflicts };
         if (planned.revisitLater) Object.assign(result, { outcome: Outcome.Requeue, retry: 'later', reason: 'an index is not ACTIVE yet' });

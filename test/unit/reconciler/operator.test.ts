@@ -164,6 +164,20 @@ describe('operator.reconcileTables', () => {
     expect(summary.tables[0]).toMatchObject({ outcome: Outcome.Requeue, retry: 'now', reason: 'table not found yet' });
   });
 
+  it('removes leftovers of an older table of that name but still requeues a CreateTable whose table is not visible yet', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders');
+    const { operator } = operatorOn(aws);
+    await operator.reconcileTables(['orders']);
+    aws.tables.delete('orders');
+    // Act
+    const summary = await operator.reconcileTables(['orders'], { expectExists: true });
+    // Assess
+    expect(summary.tables[0]).toMatchObject({ outcome: Outcome.Requeue, retry: 'now' });
+    expect(aws.mappings.size).toBe(0);
+  });
+
   it.each([
     ['throttling', ErrorKind.Retryable, 'ThrottlingException'],
     ['a concurrent update', ErrorKind.Retryable, 'ConcurrentUpdateException'],
