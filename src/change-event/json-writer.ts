@@ -113,6 +113,20 @@ function listText(list: unknown): string {
   return out + ']';
 }
 
+// Attribute names repeat in every row of a table: keep their quoted form (bounded, so a
+// table with ever-new attribute names cannot grow it without limit).
+const quotedNames = new Map<string, string>();
+const MAX_CACHED_NAMES = 4_096;
+function nameText(name: string): string {
+  let text = quotedNames.get(name);
+  if (text === undefined) {
+    text = `${quote(name)}:`;
+    if (quotedNames.size >= MAX_CACHED_NAMES) quotedNames.clear();
+    quotedNames.set(name, text);
+  }
+  return text;
+}
+
 function mapText(map: unknown): string {
   if (map === null || typeof map !== 'object' || Array.isArray(map)) throw invalid(`expected an attribute map object, got ${describe(map)}`);
   let out = '{';
@@ -122,7 +136,7 @@ function mapText(map: unknown): string {
     if (first) first = false;
     else out += ',';
     try {
-      out += quote(name) + ':' + valueText((map as Record<string, unknown>)[name]);
+      out += nameText(name) + valueText((map as Record<string, unknown>)[name]);
     } catch (error) {
       throw error instanceof InvalidAttributeValueError ? error.within(`.${name}`) : error;
     }
