@@ -127,6 +127,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         const wave = planWave(records, sizes, pending, limits);
         const outcomes: RequestOutcome[] = [];
         for (let start = 0; start < wave.length; start += concurrency) {
+          if (start > 0 && call.deadline !== undefined && now() >= call.deadline) break; // the rest stays pending
           const chunk = wave.slice(start, start + concurrency);
           for (const indices of chunk) {
             for (const index of indices) if ((attempts[index] = (attempts[index] ?? 0) + 1) > 1) retries++;

@@ -112,6 +112,19 @@ describe('createPublisher', () => {
     expect(kinesis.calls).toHaveLength(0);
   });
 
+  it('sends no further request of a wave once the deadline has passed', async () => {
+    // Prepare: one entry per request, one request at a time; the first request takes 2 s
+    const time = fakeTime();
+    const kinesis = fakeKinesis();
+    const slow = { putRecords: async (entries: readonly PublishRecord[]) => { time.advance(2_000); return kinesis.putRecords(entries); } };
+    const publisher = createPublisher({ port: slow, limits: { maxEntriesPerRequest: 1 }, maxConcurrentRequests: 1, now: time.now, sleep: time.sleep });
+    // Act
+    const result = await publisher.publish(records(['a', 'b', 'c']), { deadline: time.now() + 1_000 });
+    // Assess
+    expect(result).toMatchObject({ outcome: PublishOutcome.Deadline, written: 1, requests: 1 });
+    expect(kinesis.calls).toHaveLength(1);
+  });
+
   it('aborts an in-flight request at the deadline', async () => {
     // Prepare: a port that only answers when aborted
     let seenSignal: AbortSignal | undefined;
