@@ -6,13 +6,14 @@
  * context. The one deviation: the AWS_ENDPOINT_URL_* values env.json sets (example ports)
  * are replaced by the ports the emulators got. Outcomes are read back from the emulators.
  */
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, PutItemCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../../src/aws/clients';
 import { provisionLocalStack, type LocalStack } from '../../local/stack';
 import { useLocalAws } from '../support/local-aws';
@@ -22,6 +23,9 @@ const localAws = useLocalAws();
 const template = loadProjectTemplate();
 const envJson = readEnvJson();
 const EVENTS = join(ROOT, 'events');
+/** Rows DMS wrote to `orders` before the reconciler enabled its stream. */
+const BACKFILLED_ORDERS = ['3001', '3002', '3003'];
+const scratch = mkdtempSync(join(tmpdir(), 'dms-event-bus-sam-local-'));
 
 let built: { functions: Record<string, BuiltFunction>; cleanup: () => void };
 let stack: LocalStack;
@@ -50,7 +54,7 @@ async function invoke(logicalId: 'ForwarderFunction' | 'ReconcilerFunction', sam
     fn: built.functions[logicalId]!,
     functionName: logicalId === 'ForwarderFunction' ? stack.forwarderFunctionName : stack.reconcilerFunctionName,
     env: functionEnv(logicalId),
-    eventPath: join(EVENTS, sample),
+    eventPath: sample.startsWith('/') ? sample : join(EVENTS, sample),
     timeoutSeconds: Number(resource.Properties.Timeout),
     memoryMb: Number(resource.Properties.MemorySize),
     runtimeEnv: { AWS_REGION: live.AWS_REGION!, AWS_ACCESS_KEY_ID: live.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: live.AWS_SECRET_ACCESS_KEY! },
@@ -133,6 +137,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   built?.cleanup();
+  rmSync(scratch, { recursive: true, force: true });
   for (const client of Object.values(clients)) client.destroy();
 });
 
@@ -156,6 +161,9 @@ describe('sam local invoke ReconcilerFunction', () => {
   it('cloudtrail-create-table-gsi.json also scales the global secondary index', async () => {
     // Prepare
     const table = await createTableLikeDms('cloudtrail-create-table-gsi.json');
+    for (const id of BACKFILLED_ORDERS) {
+      await dynamodb().send(new PutItemCommand({ TableName: table, Item: { order_id: { N: id }, customer_id: { N: '42' }, order_date: { S: '2026-11-26' }, note: { S: 'full load, before the stream' } } }));
+    }
     // Act
     const { outcome } = await invoke('ReconcilerFunction', 'cloudtrail-create-table-gsi.json');
     // Assess
@@ -217,6 +225,32 @@ describe('sam local invoke ReconcilerFunction', () => {
     const { outcome } = await invoke('ReconcilerFunction', 'status.json');
     // Assess
     expect(outcome.ok && outcome.result.tables).toEqual([expect.objectContaining({ table: 'orders', actions: [] })]);
+  }, 120_000);
+
+  it('the backfill the CreateTable started, continued as Lambda would (async self-invocation), puts the older rows on Kinesis as snapshots', async () => {
+    // Prepare: moto does not run functions, so deliver the continuation the reconciler sent to itself
+    const { Item: state } = await dynamodb().send(new GetItemCommand({ TableName: stack.backfillStateTable, Key: { pk: { S: 'orders' }, sk: { S: 'backfill' } }, ConsistentRead: true }));
+    expect(state?.status?.S).toBe('running');
+    const continuation = join(scratch, 'backfill-continuation.json');
+    writeFileSync(continuation, JSON.stringify({ action: 'backfill', tableName: 'orders', runId: state!.runId!.S }));
+    // Act
+    const { outcome } = await invoke('ReconcilerFunction', continuation);
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const { Item: after } = await dynamodb().send(new GetItemCommand({ TableName: stack.backfillStateTable, Key: { pk: { S: 'orders' }, sk: { S: 'backfill' } }, ConsistentRead: true }));
+    expect(after?.status?.S).toBe('done');
+    const snapshots = (await readStream()).filter((event) => event.table === 'orders' && event.operation === 'snapshot');
+    expect(snapshots.map((event) => event.keys.order_id).sort()).toEqual([...BACKFILLED_ORDERS].sort());
+    expect(snapshots.every((event) => event.old === null && event.new?.note === 'full load, before the stream' && event.readAt)).toBe(true);
+  }, 120_000);
+
+  it('backfill-table.json (a manual start) leaves a finished backfill alone', async () => {
+    // Act
+    const { outcome } = await invoke('ReconcilerFunction', 'backfill-table.json');
+    // Assess
+    expect(outcome.ok && outcome.result).toMatchObject({ action: 'backfill', kind: 'start', tableName: 'orders' });
+    const { Item: after } = await dynamodb().send(new GetItemCommand({ TableName: stack.backfillStateTable, Key: { pk: { S: 'orders' }, sk: { S: 'backfill' } }, ConsistentRead: true }));
+    expect(after?.status?.S).toBe('done');
   }, 120_000);
 
   it('cloudtrail-delete-table.json removes the mapping and the scaling targets of the deleted table', async () => {
