@@ -70,14 +70,12 @@ async function naiveSweep(aws: FakeAws): Promise<number> {
     }
   };
   const naiveTable = async (name: string): Promise<boolean> => {
-    {
-      const table = await tables.describeTable(name);
-      const onStream = table?.stream.latestArn ? await readAll((next) => mappings.list({ eventSourceArn: table.stream.latestArn! }, next)) : [];
-      const ids = [tableResourceId(name), ...(table?.indexes ?? []).map((i) => indexResourceId(name, i.name))];
-      const targets = await readAll((next) => scaling.listTargets({ resourceIds: ids }, next));
-      const policies = (await Promise.all(ids.map((id) => readAll((next) => scaling.listPolicies({ resourceId: id }, next))))).flat();
-      return plan({ tableName: name, table, mappings: onStream, targets, policies }, desired).actions.length === 0;
-    }
+    const table = await tables.describeTable(name);
+    const onStream = table?.stream.latestArn ? await readAll((next) => mappings.list({ eventSourceArn: table.stream.latestArn! }, next)) : [];
+    const ids = [tableResourceId(name), ...(table?.indexes ?? []).map((i) => indexResourceId(name, i.name))];
+    const targets = await readAll((next) => scaling.listTargets({ resourceIds: ids }, next));
+    const policies = (await Promise.all(ids.map((id) => readAll((next) => scaling.listPolicies({ resourceId: id }, next))))).flat();
+    return plan({ tableName: name, table, mappings: onStream, targets, policies }, desired).actions.length === 0;
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return converged;
