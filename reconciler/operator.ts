@@ -272,8 +272,7 @@ export function createOperator(input: OperatorDeps): Operator {
         deps.metrics.add('Action.start-backfill');
       }
     }
-    const kept = planned.actions.find((a) => a.type === 'update-mapping');
-    return { ...(streamArn ? { streamArn } : {}), ...(mappingUuid ?? kept ? { mappingUuid: mappingUuid ?? (kept as { uuid: string }).uuid } : {}) };
+    return { ...(streamArn ? { streamArn } : {}), ...(mappingUuid ? { mappingUuid } : {}) };
   }
 
   /**

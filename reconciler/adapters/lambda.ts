@@ -53,7 +53,7 @@ export function createLambdaMappingPort(client: LambdaClient, functionArn: strin
     async create(spec) {
       const out = await awsCall('CreateEventSourceMapping', () =>
         client.send(new CreateEventSourceMappingCommand({ FunctionName: functionArn, EventSourceArn: spec.streamArn, StartingPosition: 'TRIM_HORIZON', ...toMappingRequest(spec) })),
-      );
+      ).catch(retryIfStreamNotReady);
       return toObservedMapping(out);
     },
     async update(uuid, changes) {
@@ -68,4 +68,15 @@ export function createLambdaMappingPort(client: LambdaClient, functionArn: strin
       }
     },
   };
+}
+
+/**
+ * A stream enabled a moment ago can still be ENABLING, and Lambda then answers
+ * InvalidParameterValueException "Stream not found": observe again rather than fail for good.
+ */
+function retryIfStreamNotReady(error: AwsCallError): never {
+  if (error.code === 'InvalidParameterValueException' && /stream/i.test(error.message)) {
+    throw new AwsCallError(ErrorKind.Retryable, error.operation, error.code, error.message, { cause: error.cause });
+  }
+  throw error;
 }

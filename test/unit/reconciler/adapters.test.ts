@@ -115,6 +115,17 @@ describe('Lambda mapping adapter', () => {
       .rejects.toMatchObject({ kind: ErrorKind.Conflict, code: 'ResourceConflictException' });
   });
 
+  it.each([
+    ['Stream not found: ' + STREAM, ErrorKind.Retryable],
+    ['BatchSize must be between 1 and 10000', ErrorKind.Terminal],
+  ])('classifies InvalidParameterValueException "%s" as %s', async (message, kind) => {
+    // Prepare
+    lambda.on(CreateEventSourceMappingCommand).rejects(sdkError('InvalidParameterValueException', message));
+    // Act / Assess
+    await expect(port().create({ streamArn: STREAM, batchSize: 1, batchingWindowSeconds: 0, parallelizationFactor: 1, maxRetryAttempts: 1, maxRecordAgeSeconds: -1, bisectOnError: false, functionResponseTypes: [], onFailureDestination: undefined, enabled: true }))
+      .rejects.toMatchObject({ kind });
+  });
+
   it('updates only the changed fields and treats deleting a gone mapping as done', async () => {
     // Prepare
     lambda.on(UpdateEventSourceMappingCommand).resolves({});
