@@ -1,0 +1,55 @@
+/**
+ * The project's real handlers, wired for the local run: the same factories the Lambda
+ * entry points use, with the local environment passed in and their JSON logs and EMF
+ * metrics sent to the local log instead of stdout (which the live display owns).
+ */
+import type { Context } from 'aws-lambda';
+import { createHandler as createForwarder } from '../forwarder/index';
+import { createHandler as createReconciler, type HandlerDeps } from '../reconciler/index';
+import { createAwsDeps } from '../reconciler/aws-deps';
+import { createBackfillAwsDeps, createBackfillStarter, handleBackfillInvocation, parseBackfillInvocation, type BackfillDeps } from '../reconciler/backfill/index';
+import { createOperator } from '../reconciler/operator';
+import { loadBackfillConfig } from '../src/config/backfill';
+import { loadReconcilerConfig } from '../src/config/reconciler';
+import { createLogger } from '../src/observability/logger';
+import { createMetrics } from '../src/observability/metrics';
+import type { LocalFunction } from './poller';
+
+/** The forwarder handler (forwarder/index.ts createHandler) with the given environment. */
+export function createForwarderHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
+  const handler = createForwarder({
+    env,
+    logger: createLogger({ service: 'forwarder', level: (env.LOG_LEVEL as 'INFO') ?? 'INFO', write }),
+    metrics: createMetrics({ service: 'forwarder', write }),
+  });
+  return (event, context) => handler(event as never, context) as Promise<unknown>;
+}
+
+/**
+ * The reconciler handler (reconciler/index.ts createHandler) with the dependencies its
+ * createDefaultDeps builds, except that logs and metrics go to `write`.
+ */
+export function createLocalReconcilerHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
+  const deps = (): HandlerDeps => {
+    const config = loadReconcilerConfig(env);
+    const logger = createLogger({ service: 'reconciler', level: config.logLevel, write });
+    const metrics = createMetrics({ service: 'reconciler', write });
+    let backfillDeps: BackfillDeps | undefined;
+    const getBackfillDeps = () =>
+      (backfillDeps ??= createBackfillAwsDeps(loadBackfillConfig(env), { logger: logger.child({ component: 'backfill' }), metrics }));
+    const backfill = config.backfillEnabled ? createBackfillStarter(getBackfillDeps()) : undefined;
+    const operator = createOperator(createAwsDeps(config, { logger, metrics, ...(backfill ? { backfill } : {}) }));
+    return {
+      config,
+      operator,
+      logger,
+      metrics,
+      backfill: (event, context) => {
+        parseBackfillInvocation(event);
+        return handleBackfillInvocation(event, context, getBackfillDeps());
+      },
+    };
+  };
+  const handler = createReconciler(deps);
+  return (event, context: Context) => handler(event, context) as Promise<unknown>;
+}
