@@ -23,7 +23,7 @@ import { createBackfillStarter, type BackfillStartResult } from './starter';
 import { createDynamoDbStateStore } from './state-store';
 
 export { BACKFILL_METRICS, type BackfillDeps, type BackfillInvocation, type BackfillInvoker, type BackfillSettings } from './deps';
-export { RUN_OUTCOME, runBackfillInvocation, type RunContext, type RunOutcome, type RunResult } from './runner';
+export { LEASE_GRACE_MS, RUN_OUTCOME, runBackfillInvocation, type RunContext, type RunOutcome, type RunResult } from './runner';
 export {
   createBackfillStarter,
   getBackfillStatus,

@@ -209,7 +209,14 @@ export async function runBackfillInvocation(
     if (segment !== null && segment.owner === owner) await commit(segment, release(segment));
   };
 
-  await Promise.all(claimable.map((segmentNumber) => work(segmentNumber)));
+  // Let every worker end (each stops by itself at stopAt) before reporting a failure, so no
+  // worker goes on in the background of a failed invocation.
+  const settled = await Promise.allSettled(claimable.map((segmentNumber) => work(segmentNumber)));
+  const crashed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (crashed) {
+    log.error('backfill invocation failed; Lambda retries it, the leases expire at the deadline', { error: describeError(crashed.reason) });
+    throw crashed.reason;
+  }
 
   const latest = await store.get(tableName);
   if (latest === undefined || latest.value.runId !== runId) return result(RUN_OUTCOME.superseded, latest?.value);

@@ -172,8 +172,12 @@ export function createDynamoDbStateStore(client: DynamoDBClient, tableName: stri
             TableName: tableName,
             Item: stateToItem(state, version),
             ...(expectedVersion === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': N(expectedVersion) } }),
+              ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }
+              : {
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': N(expectedVersion) },
+                }),
           }),
         );
       } catch (error) {
@@ -187,9 +191,16 @@ export function createDynamoDbStateStore(client: DynamoDBClient, tableName: stri
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(sourceTable),
-            UpdateExpression: 'SET segments.#seg = :segment, updatedAt = :now ADD version :one',
-            ConditionExpression: 'runId = :runId AND #status = :running AND segments.#seg.version = :expected',
-            ExpressionAttributeNames: { '#seg': String(segment.segment), '#status': 'status' },
+            UpdateExpression: 'SET #segments.#seg = :segment, #updatedAt = :now ADD #version :one',
+            ConditionExpression: '#runId = :runId AND #status = :running AND #segments.#seg.#version = :expected',
+            ExpressionAttributeNames: {
+              '#segments': 'segments',
+              '#seg': String(segment.segment),
+              '#updatedAt': 'updatedAt',
+              '#version': 'version',
+              '#runId': 'runId',
+              '#status': 'status',
+            },
             ExpressionAttributeValues: {
               ':segment': segmentToItem(segment),
               ':now': N(now),
@@ -216,10 +227,17 @@ export function createDynamoDbStateStore(client: DynamoDBClient, tableName: stri
             Key: keyOf(sourceTable),
             UpdateExpression:
               error === undefined
-                ? 'SET #status = :status, finishedAt = :now, updatedAt = :now REMOVE #error ADD version :one'
-                : 'SET #status = :status, finishedAt = :now, updatedAt = :now, #error = :error ADD version :one',
-            ConditionExpression: 'runId = :runId AND #status = :running',
-            ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+                ? 'SET #status = :status, #finishedAt = :now, #updatedAt = :now REMOVE #error ADD #version :one'
+                : 'SET #status = :status, #finishedAt = :now, #updatedAt = :now, #error = :error ADD #version :one',
+            ConditionExpression: '#runId = :runId AND #status = :running',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#error': 'error',
+              '#finishedAt': 'finishedAt',
+              '#updatedAt': 'updatedAt',
+              '#version': 'version',
+              '#runId': 'runId',
+            },
             ExpressionAttributeValues: {
               ':status': S(status),
               ':now': N(now),
