@@ -284,6 +284,37 @@ describe('operator.sweep', () => {
     expect(again.counts).toMatchObject({ seen: 4, converged: 4, changed: 0 });
   });
 
+  it('with a creator pattern, keeps managed tables converged but adopts no table it never saw an event for', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('managed');
+    aws.addTable('unknown-creator');
+    const env = { CREATOR_ROLE_PATTERN: 'arn:aws:iam::*:role/dms-*' };
+    await operatorOn(aws, env).operator.reconcileTables(['managed']); // as after a matching CreateTable event
+    const uuid = [...aws.mappings.keys()][0]!;
+    aws.mappings.set(uuid, { ...aws.mappings.get(uuid)!, state: 'Disabled' });
+    // Act
+    const summary = await operatorOn(aws, env).operator.sweep();
+    // Assess
+    expect(summary.tables.map((t) => t.table)).toEqual(['managed']);
+    expect(aws.mappings.get(uuid)!.state).toBe('Enabled');
+    expect(aws.tables.get('unknown-creator')!.stream.enabled).toBe(false);
+  });
+
+  it('announces a standing conflict found by sweeps once, not on every sweep', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('keys-only', { stream: { enabled: true, viewType: 'KEYS_ONLY', latestArn: aws.newStreamArn('keys-only') } });
+    const { operator } = operatorOn(aws);
+    // Act
+    const first = await operator.sweep();
+    const second = await operator.sweep();
+    // Assess
+    expect(first.counts.conflicts).toBe(1);
+    expect(second.counts.conflicts).toBe(1);
+    expect(aws.announcements.filter((a) => a.detailType === 'Table Conflict')).toHaveLength(1);
+  });
+
   it('lists mappings, targets and policies once per sweep, not per table (<= 1.5 calls per converged table)', async () => {
     // Prepare
     const aws = new FakeAws();
