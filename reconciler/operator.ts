@@ -240,7 +240,7 @@ export function createOperator(input: OperatorDeps): Operator {
           break;
         case 'start-backfill': {
           if (!deps.backfill || !streamArn) break;
-          const result = await deps.backfill.start({ tableName, tableArn, streamArn, reason: 'stream-enabled' });
+          const result = await startBackfill({ tableName, tableArn, streamArn }, log);
           logAction(log, action, { result });
           break;
         }
@@ -267,12 +267,32 @@ export function createOperator(input: OperatorDeps): Operator {
       // A previous run enabled the stream but stopped before the mapping: finish its hand-off.
       const tags = await deps.tables.listTags(tableArn);
       if (tags[STREAM_TAG_KEY] === STREAM_TAG_VALUE && tags[STREAM_LABEL_TAG_KEY] === streamArn.split('/stream/')[1]) {
-        const result = await deps.backfill!.start({ tableName, tableArn, streamArn, reason: 'stream-enabled' });
+        const result = await startBackfill({ tableName, tableArn, streamArn }, log);
         log.info('reconciler action', { action: 'start-backfill', before: undefined, after: { result, resumed: true } });
         deps.metrics.add('Action.start-backfill');
       }
     }
     return { ...(streamArn ? { streamArn } : {}), ...(mappingUuid ? { mappingUuid } : {}) };
+  }
+
+  /**
+   * Hands the table to the backfill, retrying a few times: once the mapping exists, later runs
+   * see nothing to do, so a hand-off that fails for good is reported loudly (error outcome,
+   * `BackfillStartErrors` metric) and is restarted with `{"action":"backfill","tableName":...}`.
+   */
+  async function startBackfill(request: { tableName: string; tableArn: string; streamArn: string }, log: Logger) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await deps.backfill!.start({ ...request, reason: 'stream-enabled' });
+      } catch (error) {
+        log.warn('backfill start failed', { attempt, error: describeError(error) });
+        if (attempt + 1 >= 3) {
+          deps.metrics.add('BackfillStartErrors');
+          throw error;
+        }
+        await backoff(attempt);
+      }
+    }
   }
 
   /**

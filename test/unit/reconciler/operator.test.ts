@@ -223,6 +223,24 @@ describe('operator.reconcileTables', () => {
     expect(aws.backfills).toEqual([{ tableName: 'a', streamArn: aws.tables.get('a')!.stream.latestArn }]);
   });
 
+  it('retries a failing backfill start, then reports the table as an error (not silently converged)', async () => {
+    // Prepare
+    const flaky = new FakeAws();
+    flaky.addTable('a');
+    const broken = new FakeAws();
+    broken.addTable('a');
+    let calls = 0;
+    const failTwice = { start: async () => { calls += 1; if (calls <= 2) throw new Error('state table unavailable'); return 'started' as const; } };
+    const alwaysFails = { start: async () => { throw new Error('state table unavailable'); } };
+    // Act
+    const recovered = await operatorOn(flaky, {}, { backfill: failTwice }).operator.reconcileTables(['a']);
+    const failed = await operatorOn(broken, {}, { backfill: alwaysFails }).operator.reconcileTables(['a']);
+    // Assess
+    expect(recovered.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect(calls).toBe(3);
+    expect(failed.tables[0]).toMatchObject({ outcome: Outcome.Error, error: { message: 'state table unavailable' } });
+  });
+
   it('does not touch excluded tables, and a dry run changes nothing but returns the plan', async () => {
     // Prepare
     const aws = new FakeAws();
