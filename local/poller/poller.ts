@@ -112,6 +112,11 @@ export function createPoller(options: PollerOptions): Poller {
   const stats: PollerStats = { invocations: 0, recordsDelivered: 0, recordsProcessed: 0, failedInvocations: 0, recordsDiscarded: 0, mappings: 0 };
   const workers = new Map<string, { mapping: StreamMapping; controller: AbortController; done: Promise<void> }>();
   const warnedFunctions = new Set<string>();
+  /**
+   * Checkpoints by mapping UUID, kept when a worker restarts (mapping updated, disabled and
+   * enabled): like Lambda, an updated mapping resumes where it was, not at its StartingPosition.
+   */
+  const checkpoints = new Map<string, { shards: Map<string, string>; finished: Set<string> }>();
   let refreshLoop: Promise<void> | undefined;
   const lifecycle = new AbortController();
 
@@ -119,7 +124,9 @@ export function createPoller(options: PollerOptions): Poller {
     const fn = options.functions[mapping.functionName]!;
     const log = options.logger?.child({ mapping: mapping.uuid, table: tableNameOfStreamArn(mapping.streamArn) });
     const shards = new Map<string, ShardState>();
-    const finished = new Set<string>();
+    const saved = checkpoints.get(mapping.uuid) ?? { shards: new Map<string, string>(), finished: new Set<string>() };
+    checkpoints.set(mapping.uuid, saved);
+    const finished = saved.finished;
     const seen = new Set<string>();
     let firstListing = true;
     let lastListing = 0;
@@ -169,6 +176,7 @@ export function createPoller(options: PollerOptions): Poller {
           for (const shard of readyShards(listed, finished)) {
             if (shards.has(shard.shardId)) continue;
             const state = newState(shard, initialIteratorType(shard, mapping.startingPosition, { seenBefore: seen, firstListing }));
+            state.lastRead = saved.shards.get(shard.shardId);
             await startIterator(state);
             shards.set(shard.shardId, state);
           }
@@ -198,6 +206,7 @@ export function createPoller(options: PollerOptions): Poller {
             if (!page.nextIterator) state.drained = true;
           }
           const result = await consumer.step();
+          if (consumer.checkpoint) saved.shards.set(state.shard.shardId, consumer.checkpoint);
           options.onStep?.(mapping, state.shard.shardId, result);
           if (result.kind === 'processed') options.reportResult?.(mapping.uuid, 'OK');
           if (result.kind === 'partial' || result.kind === 'failed') options.reportResult?.(mapping.uuid, 'PROBLEM: Function call failed');
