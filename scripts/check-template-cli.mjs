@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { bundledSourceFiles, codeActions, runCfnLint } from './check-template.mjs';
 
 const templatePath = resolve(process.argv[2] ?? 'template.yaml');
-const lint = runCfnLint(templatePath);
+const lint = await runCfnLint(templatePath);
 console.log(`cfn-lint: ${lint.status === 0 ? 'clean' : `exit ${lint.status}\n${lint.output}`}`);
 const sources = await bundledSourceFiles(templatePath);
 for (const [logicalId, files] of Object.entries(sources)) {

@@ -2,7 +2,7 @@
 // (the plain CloudFormation that `sam deploy` would submit), and the source files that end up in
 // each function's bundle (so IAM can be compared with the SDK calls the code can make).
 // Imported by the template tests; `node scripts/check-template-cli.mjs` prints a summary.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -19,15 +19,39 @@ export class ToolMissingError extends Error {
   name = 'ToolMissingError';
 }
 
+/** Runs a command to completion; resolves with its exit status and output (rejects only if it cannot start). */
+function run(command, args, timeoutMs) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status: status ?? -1, stdout, stderr });
+    });
+  });
+}
+
 /**
- * Runs cfn-lint on the template (all rules, warnings included).
- * @returns {{ status: number, output: string }}
+ * Runs cfn-lint on the template (errors and warnings, its default rule set).
+ * @returns {Promise<{ status: number, output: string }>}
  */
-export function runCfnLint(templatePath) {
+export async function runCfnLint(templatePath) {
   const command = process.env.CFN_LINT_COMMAND ?? 'cfn-lint';
-  const result = spawnSync(command, ['--format', 'parseable', '--', templatePath], { encoding: 'utf8', timeout: 120_000 });
-  if (result.error) throw new ToolMissingError(`${CFN_LINT_INSTALL_HINT} (${result.error.message})`);
-  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}`.trim() };
+  let result;
+  try {
+    result = await run(command, ['--format', 'parseable', '--', templatePath], 120_000);
+  } catch (error) {
+    throw new ToolMissingError(`${CFN_LINT_INSTALL_HINT} (${error.message})`);
+  }
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
 /** Python program that translates a SAM template the way cfn-lint does (samtranslator, local managed-policy map). */
@@ -51,13 +75,18 @@ json.dump(transform.template(), sys.stdout, default=str)
 /**
  * The template after the AWS::Serverless-2016-10-31 transform: the roles, policies, rules and
  * permissions SAM generates, as CloudFormation will see them.
- * @returns {Record<string, any>}
+ * @returns {Promise<Record<string, any>>}
  */
-export function translateTemplate(templatePath) {
+export async function translateTemplate(templatePath) {
   const python = process.env.CFN_LINT_PYTHON ?? 'python3';
-  const result = spawnSync(python, ['-c', TRANSLATE_PY, templatePath], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-  if (result.error || result.status === 9) {
-    throw new ToolMissingError(`${CFN_LINT_INSTALL_HINT} The SAM translation runs in ${python} (set CFN_LINT_PYTHON to the Python that has cfn-lint). ${result.error?.message ?? result.stderr}`);
+  let result;
+  try {
+    result = await run(python, ['-c', TRANSLATE_PY, templatePath], 120_000);
+  } catch (error) {
+    throw new ToolMissingError(`${CFN_LINT_INSTALL_HINT} The SAM translation runs in ${python} (set CFN_LINT_PYTHON to the Python that has cfn-lint). ${error.message}`);
+  }
+  if (result.status === 9) {
+    throw new ToolMissingError(`${CFN_LINT_INSTALL_HINT} The SAM translation runs in ${python} (set CFN_LINT_PYTHON to the Python that has cfn-lint). ${result.stderr}`);
   }
   if (result.status !== 0) throw new Error(`SAM translation of ${templatePath} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout);
