@@ -162,6 +162,14 @@ describe('environment', () => {
     });
   });
 
+  it.each(FUNCTIONS)('%s bundles no configuration module this check does not know', (logicalId) => {
+    // Prepare
+    const configModules = sources[logicalId]!.map(rel).filter((file) => file.startsWith('src/config/') && file !== 'src/config/env.ts');
+    // Assess: a new module's variables must be added to CONFIG_ENV, or the env check above would miss them
+    expect(configModules.filter((file) => !(file in CONFIG_ENV))).toEqual([]);
+    expect(configModules.length).toBeGreaterThan(0);
+  });
+
   it.each(FUNCTIONS)('%s declares AWS_ENDPOINT_URL_<SERVICE> (empty) for each SDK client it uses, and no other', (logicalId) => {
     // Prepare
     const expected = [...sdkPackagesUsedBy(logicalId)].map((pkg) => ENDPOINT_VARIABLE[pkg]).sort();
