@@ -1,8 +1,8 @@
 /**
  * One invocation of a backfill run: claims the segments no live invocation holds, scans
  * them in parallel, publishes each page as snapshot events, and commits the page's
- * LastEvaluatedKey only after the events are on Kinesis. It stops `stopMarginMs` before
- * the Lambda deadline, gives its leases back and re-invokes itself asynchronously until
+ * LastEvaluatedKey only after the events are on Kinesis. It stops `stopMarginMs` (at most
+ * half the remaining time) before the Lambda deadline, gives its leases back and re-invokes itself asynchronously until
  * every segment is done; then it marks the run done (or failed).
  */
 import { encodeSnapshotEvent } from '../../src/change-event';
@@ -70,8 +70,11 @@ export async function runBackfillInvocation(
   const { settings, store, clock } = deps;
   const { tableName, runId } = request;
   const owner = context.invocationId;
-  const deadline = clock.now() + context.getRemainingTimeInMillis();
-  const stopAt = deadline - settings.stopMarginMs;
+  const remainingMs = context.getRemainingTimeInMillis();
+  const deadline = clock.now() + remainingMs;
+  // Never keep back more than half the invocation: a stop margin as long as the function's
+  // timeout would otherwise make every invocation hand over without reading a page, forever.
+  const stopAt = deadline - Math.min(settings.stopMarginMs, remainingMs / 2);
   const log = deps.logger.child({ tableName, runId, invocationId: owner });
   let items = 0;
   let pages = 0;

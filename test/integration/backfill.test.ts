@@ -47,11 +47,13 @@ import { useLocalAws } from '../support/local-aws';
 
 jest.setTimeout(300_000);
 const localAws = useLocalAws();
-const quietLogger = () => createLogger({ service: 'test', level: 'ERROR', write: () => undefined });
+const tracing = process.env.BACKFILL_TEST_TRACE === '1';
+const quietLogger = () =>
+  createLogger({ service: 'test', level: tracing ? 'INFO' : 'ERROR', write: tracing ? (line) => process.stderr.write(`${line}\n`) : () => undefined });
 const quietMetrics = () => createMetrics({ service: 'test', write: () => undefined });
 /** BACKFILL_TEST_TRACE=1 prints the phases with timings (diagnosis of a slow or failing run). */
 const trace = (message: string, fields: Record<string, unknown> = {}) => {
-  if (process.env.BACKFILL_TEST_TRACE === '1') process.stderr.write(`[backfill-test] ${new Date().toISOString()} ${message} ${JSON.stringify(fields)}\n`);
+  if (tracing) process.stderr.write(`[backfill-test] ${new Date().toISOString()} ${message} ${JSON.stringify(fields)}\n`);
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -186,7 +188,7 @@ function startWriter(table: string, rows: number): { stop: () => Promise<number>
         await dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, v: { N: '100' }, w: { S: `put-${writes}` } } }));
       }
       writes++;
-      await sleep(2);
+      await sleep(10); // a steady trickle; moto is single-threaded and shared with the scan
     }
   })();
   return {
@@ -358,7 +360,7 @@ describe('backfill on the emulators', () => {
       60_000,
       'the reconciler to converge the table',
     );
-    trace('converged', { table });
+    trace('converged', { table, invocations: lambda.invocations });
     const starter = createBackfillStarter(deps);
     const finalStatus = await eventually(
       async () => {
@@ -406,11 +408,11 @@ describe('backfill on the emulators', () => {
   });
 
   it('completes with the same exact result when invocations run out of time and time out mid-page, repeatedly', async () => {
-    // Each invocation has 1.3 s with a 1 s stop margin, so it stops after a page or two; every
+    // Each invocation has 2.5 s with a 1 s stop margin, so it stops after a page or two; every
     // 20th page publish hangs after writing its events, like an invocation killed mid-page.
-    const lambda = new InProcessLambda(1_300);
+    const lambda = new InProcessLambda(2_500);
     let hanging: { hangs: number } | undefined;
-    await scenario('dms_resume', 1_500, lambda, { BACKFILL_SEGMENTS: '3', BACKFILL_PAGE_LIMIT: '50', BACKFILL_STOP_MARGIN_MS: '1000' }, (deps) => {
+    await scenario('dms_resume', 1_000, lambda, { BACKFILL_SEGMENTS: '3', BACKFILL_PAGE_LIMIT: '50', BACKFILL_STOP_MARGIN_MS: '1000' }, (deps) => {
       const publisher = hangingPublisher(deps.publisher, (call) => call % 20 === 10);
       hanging = publisher;
       return { ...deps, publisher };

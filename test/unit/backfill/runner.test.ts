@@ -357,3 +357,20 @@ describe('handleBackfillInvocation', () => {
     await expect(handleBackfillInvocation({ action: 'backfill', tableName: TABLE }, context(h, 1_000), h.deps)).rejects.toThrow('has no stream');
   });
 });
+
+describe('stop margin', () => {
+  it('keeps at most half the remaining time back, so a margin longer than the timeout still makes progress', async () => {
+    // Prepare: margin 20 s, but each invocation only has 10 s; every scan takes 1 s.
+    const h = harness({ items: 100, settings: { segments: 1, pageLimit: 10, stopMarginMs: 20_000 } });
+    h.source.beforeScan = () => {
+      h.clock.time += 1_000;
+    };
+    const invocation = await startRun(h);
+
+    // Act
+    const first = await runBackfillInvocation({ tableName: TABLE, runId: invocation.runId as string }, context(h, 10_000), h.deps);
+
+    // Assess: pages start until half of the 10 s are used
+    expect(first).toMatchObject({ outcome: 'continued', pages: 5 });
+  });
+});
