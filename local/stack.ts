@@ -168,7 +168,8 @@ export async function provisionLocalStack(clients: StackClients, options: StackO
 
 /**
  * The functions' environment in the local run: what template.yaml sets, with the local
- * resource names and settings that suit a laptop (short batching, small backfill segments).
+ * resource names and settings that suit a laptop (small backfill segments). The endpoint
+ * variables (AWS_ENDPOINT_URL_*) come from the emulators, not from here.
  * `overrides` wins (e.g. LOG_LEVEL).
  */
 export function functionEnvironment(stack: LocalStack, overrides: Readonly<Record<string, string>> = {}): Record<string, string> {
@@ -177,6 +178,7 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     KINESIS_STREAM_NAME: stack.streamName,
     MAX_RECORD_SIZE_BYTES: '1048576',
     PUBLISH_MAX_ATTEMPTS: '8',
+    METRICS_NAMESPACE: 'DmsEventBus',
     LOG_LEVEL: 'INFO',
     // reconciler
     FORWARDER_FUNCTION_ARN: stack.forwarderFunctionArn,
@@ -200,6 +202,12 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     BACKFILL_STATE_TABLE: stack.backfillStateTable,
     BACKFILL_SEGMENTS: '2',
     BACKFILL_READ_CAPACITY_FRACTION: '0.25',
+    BACKFILL_ON_DEMAND_MAX_RCU: '100',
+    BACKFILL_PAGE_LIMIT: '500',
+    BACKFILL_STOP_MARGIN_MS: '20000',
+    BACKFILL_MAX_SEGMENT_ATTEMPTS: '5',
+    SWEEP_CONCURRENCY: '4',
+    SWEEP_TIME_RESERVE_SECONDS: '20',
     RECONCILER_FUNCTION_NAME: stack.reconcilerFunctionName,
     ...overrides,
   };
