@@ -182,7 +182,12 @@ export async function runBackfillInvocation(
         if (page === undefined) break;
         await publishPage(page);
       } catch (error) {
-        if (error instanceof PublishDeadlineError) break;
+        if (error instanceof PublishDeadlineError) {
+          // Not a failure of the segment: the next invocation repeats the page. If this shows up
+          // every time, pages take longer than the invocation's window: lower BACKFILL_PAGE_LIMIT.
+          log.warn('page not published before the deadline; it is repeated by the next invocation', { segment: segment.segment, error: describeError(error) });
+          break;
+        }
         const terminal = error instanceof TerminalBackfillError || error instanceof MalformedInputError;
         const failed = recordFailure(segment, { message: describeError(error).message, terminal }, settings.maxSegmentAttempts);
         log.warn('backfill page failed', { segment: segment.segment, attempts: failed.attempts, segmentStatus: failed.status, error: describeError(error) });

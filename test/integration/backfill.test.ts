@@ -408,16 +408,17 @@ describe('backfill on the emulators', () => {
   });
 
   it('completes with the same exact result when invocations run out of time and time out mid-page, repeatedly', async () => {
-    // Each invocation has 2.5 s with a 1 s stop margin, so it stops after a page or two; every
-    // 20th page publish hangs after writing its events, like an invocation killed mid-page.
-    const lambda = new InProcessLambda(2_500);
+    // Each invocation has 4 s with a 1 s stop margin, so it hands over after a few pages of 25
+    // items; the 5th, 15th, 25th... page publish hangs after writing its events, like an
+    // invocation killed mid-page (Lambda retries it once its leases have expired).
+    const lambda = new InProcessLambda(4_000);
     let hanging: { hangs: number } | undefined;
-    await scenario('dms_resume', 1_000, lambda, { BACKFILL_SEGMENTS: '3', BACKFILL_PAGE_LIMIT: '50', BACKFILL_STOP_MARGIN_MS: '1000' }, (deps) => {
-      const publisher = hangingPublisher(deps.publisher, (call) => call % 20 === 10);
+    await scenario('dms_resume', 1_000, lambda, { BACKFILL_SEGMENTS: '3', BACKFILL_PAGE_LIMIT: '25', BACKFILL_STOP_MARGIN_MS: '1000' }, (deps) => {
+      const publisher = hangingPublisher(deps.publisher, (call) => call % 10 === 5);
       hanging = publisher;
       return { ...deps, publisher };
     });
-    expect(lambda.invocations).toBeGreaterThan(5);
+    expect(lambda.invocations).toBeGreaterThan(3);
     expect(hanging?.hangs).toBeGreaterThan(0);
     expect(lambda.redeliveries).toBeGreaterThan(0);
   });
