@@ -10,6 +10,7 @@
  *   backfill <table>      start a backfill by hand
  *   local                 the local pipeline (= npm start)
  */
+import '../local/esm-interop'; // first: lets the handlers' @middy/core (ESM-only) load under tsx
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

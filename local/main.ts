@@ -5,6 +5,7 @@
  *
  * Development tooling only: never bundled into a Lambda function.
  */
+import './esm-interop'; // first: lets the handlers' @middy/core (ESM-only) load under tsx
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
