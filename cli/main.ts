@@ -91,7 +91,7 @@ export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const match = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]!] = match[2]!.replace(/^'(.*)'$/, '$1');
+    if (match) env[match[1]!] = match[2]!.replace(/^'(.*)'$/, '$1').replace(/'\\''/g, "'");
   }
   return env;
 }

@@ -50,11 +50,17 @@ function num(value: string | undefined, name: string, fallback: number): number 
   return parsed;
 }
 
-/** The shell lines that point the aws CLI and `dms-event-bus` at this local run. */
+/**
+ * The shell lines that point the aws CLI and `dms-event-bus` at this local run: dummy
+ * credentials, region, every endpoint, and the functions' configuration (so `plan` compares
+ * with the same desired state the local reconciler uses).
+ */
 export function envExports(runtime: LocalRuntime): string {
-  const keys = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCOUNT_ID_ENDPOINT_MODE', ...Object.keys(runtime.env).filter((k) => k.startsWith('AWS_ENDPOINT_URL_'))];
-  const extra = { DMS_EVENT_BUS_STREAM_NAME: runtime.stack.streamName, FORWARDER_FUNCTION_ARN: runtime.stack.forwarderFunctionArn, RECONCILER_FUNCTION_NAME: runtime.stack.reconcilerFunctionName, BACKFILL_STATE_TABLE: runtime.stack.backfillStateTable, TABLE_EXCLUDE_PATTERNS: runtime.env.TABLE_EXCLUDE_PATTERNS ?? '' };
-  return [...keys.map((k) => `export ${k}=${runtime.env[k]}`), ...Object.entries(extra).map(([k, v]) => `export ${k}='${v}'`)].join('\n');
+  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  return Object.entries(runtime.env)
+    .filter(([key]) => /^[A-Z0-9_]+$/.test(key))
+    .map(([key, value]) => `export ${key}=${quote(value)}`)
+    .join('\n');
 }
 
 /** Runs the local pipeline until `signal` aborts (or, with --exit, until the summary). Returns the exit code. */

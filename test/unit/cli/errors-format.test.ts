@@ -122,6 +122,6 @@ describe('CloudTrail events and the env file', () => {
   });
 
   it('parses the export lines npm start writes', () => {
-    expect(parseEnvFile("export AWS_REGION=us-east-1\nexport TABLE_EXCLUDE_PATTERNS='awsdms_*,x'\n# comment\n")).toEqual({ AWS_REGION: 'us-east-1', TABLE_EXCLUDE_PATTERNS: 'awsdms_*,x' });
+    expect(parseEnvFile("export AWS_REGION='us-east-1'\nexport TABLE_EXCLUDE_PATTERNS='awsdms_*,x'\nexport Q='it'\\''s'\n# comment\n")).toEqual({ AWS_REGION: 'us-east-1', TABLE_EXCLUDE_PATTERNS: 'awsdms_*,x', Q: "it's" });
   });
 });
