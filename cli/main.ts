@@ -384,8 +384,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `dms-event-bus tail | head`: a closed pipe ends the command quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') controller.abort();
+  });
   const code = await runCli(process.argv.slice(2), {
-    out: (text) => process.stdout.write(`${text}\n`),
+    out: (text) => {
+      if (!process.stdout.destroyed) process.stdout.write(`${text}\n`);
+    },
     err: (text) => process.stderr.write(`${text}\n`),
     signal: controller.signal,
   });
