@@ -55,11 +55,39 @@ async function bareScanSeconds(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function backfillSeconds(env: Record<string, string>, segments: number, tableArn: string, streamArn: string): Promise<number> {
+/** Wall time spent inside each port, summed over segments (so it can exceed the elapsed time). */
+interface PortTimes {
+  scan: number;
+  publish: number;
+  state: number;
+}
+
+function timed<T extends object>(target: T, times: PortTimes, key: keyof PortTimes): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
+        } finally {
+          times[key] += (performance.now() - started) / 1000;
+        }
+      };
+    },
+  });
+}
+
+async function backfillSeconds(env: Record<string, string>, segments: number, tableArn: string, streamArn: string, times: PortTimes): Promise<number> {
   const pending: Promise<unknown>[] = [];
   const quiet = createLogger({ service: 'bench', level: 'ERROR', write: () => undefined });
   const config = loadBackfillConfig({ ...env, BACKFILL_SEGMENTS: String(segments), BACKFILL_READ_CAPACITY_FRACTION: '1', BACKFILL_PAGE_LIMIT: '500' });
+  const base = createBackfillAwsDeps(config, { invoker: { invoke: async () => undefined } });
   const deps: BackfillDeps = createBackfillAwsDeps(config, {
+    source: timed(base.source, times, 'scan'),
+    publisher: timed(base.publisher, times, 'publish'),
+    store: timed(base.store, times, 'state'),
     logger: quiet,
     metrics: createMetrics({ service: 'bench', write: () => undefined }),
     // moto runs no functions: continuations run in-process, each with a full 15 minutes.
@@ -100,11 +128,18 @@ async function main(): Promise<void> {
     const streamArn = `${tableArn}/stream/bench`;
 
     const times: Record<string, number[]> = { scan: [], '1': [], '4': [] };
+    const ports: Record<string, PortTimes> = { '1': { scan: 0, publish: 0, state: 0 }, '4': { scan: 0, publish: 0, state: 0 } };
     for (let round = 0; round < ROUNDS; round++) {
       times.scan!.push(await bareScanSeconds());
       // Alternate the order so a trend in the machine's load does not favour one side.
-      for (const segments of round % 2 === 0 ? [1, 4] : [4, 1]) times[String(segments)]!.push(await backfillSeconds(env, segments, tableArn, streamArn));
+      for (const segments of round % 2 === 0 ? [1, 4] : [4, 1]) {
+        times[String(segments)]!.push(await backfillSeconds(env, segments, tableArn, streamArn, ports[String(segments)]!));
+      }
     }
+    const split = (key: string) => {
+      const p = ports[key]!;
+      return `Scan ${(p.scan / ROUNDS).toFixed(1)} s, publish ${(p.publish / ROUNDS).toFixed(1)} s, state ${(p.state / ROUNDS).toFixed(1)} s`;
+    };
     const best = (key: string) => Math.min(...times[key]!);
     const rate = (key: string) => ITEMS / best(key);
     const cpu = cpus();
@@ -120,6 +155,8 @@ async function main(): Promise<void> {
       `| baseline: bare sequential Scan, no publishing | ${best('scan').toFixed(2)} | ${rate('scan').toFixed(0)} | ${(rate('scan') / rate('1')).toFixed(2)}x |`,
       `| backfill, 1 segment | ${best('1').toFixed(2)} | ${rate('1').toFixed(0)} | 1.00x |`,
       `| backfill, 4 segments | ${best('4').toFixed(2)} | ${rate('4').toFixed(0)} | ${(rate('4') / rate('1')).toFixed(2)}x |`,
+      '',
+      `Time inside each port per run (mean, summed over segments): 1 segment: ${split('1')}; 4 segments: ${split('4')}.`,
       '',
       `All rounds (s): scan ${times.scan!.map((t) => t.toFixed(2)).join(', ')}; 1 segment ${times['1']!.map((t) => t.toFixed(2)).join(', ')}; 4 segments ${times['4']!.map((t) => t.toFixed(2)).join(', ')}.`,
       '',
