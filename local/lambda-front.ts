@@ -10,11 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Context } from 'aws-lambda';
 import type { Logger } from '../src/observability/logger';
 import { EsmApiError, type EsmApi } from './esm-api';
 import { functionNameOf } from './poller/mapping-config';
+import { localContext } from './poller/lambda-context';
 import type { LocalFunction } from './poller/poller';
+
+export { localContext };
 
 export interface LambdaFrontOptions {
   /** moto's base URL, where everything that is not a local invocation goes. */
@@ -73,25 +75,6 @@ async function handleEsm(esm: EsmApi, method: string, uuid: string, url: URL, bo
     if (error instanceof SyntaxError) return sendJson(res, 400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-errortype': 'InvalidRequestContentException' });
     throw error;
   }
-}
-
-/** Lambda's Context for one in-process invocation of `name`. */
-export function localContext(name: string, arn: string, timeoutMs = 900_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: arn,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

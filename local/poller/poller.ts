@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { localContext } from './lambda-context';
 import type { Logger } from '../../src/observability/logger';
 import { IteratorExpiredError, StreamGoneError, type FailureDestination, type MappingSource, type StreamReader } from './aws';
 import { toLambdaRecord, type LambdaDynamoDbRecord } from './lambda-event';
@@ -70,25 +71,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
   });
 
-function lambdaContext(mapping: StreamMapping, region: string): Context {
-  const started = Date.now();
-  const timeoutMs = 15 * 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: mapping.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: mapping.functionArn,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${mapping.functionName}`,
-    logStreamName: `local/${region}`,
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 interface ShardState {
   readonly shard: ShardInfo;
   readonly consumer: ShardConsumer;
@@ -143,7 +125,7 @@ export function createPoller(options: PollerOptions): Poller {
           invoke: async (event) => {
             stats.invocations += 1;
             stats.recordsDelivered += (event.Records ?? []).length;
-            return fn(event, lambdaContext(mapping, options.region));
+            return fn(event, localContext(mapping.functionName, mapping.functionArn));
           },
           discard: async (discarded) => {
             stats.recordsDiscarded += discarded.records.length;
