@@ -116,6 +116,21 @@ describe('dms-event-bus CLI on local state', () => {
     expect(JSON.parse(out)).toMatchObject({ status: 'ok', counts: { errors: 0 } });
   });
 
+  it('backfill starts a run by hand; without --force a finished one is not repeated', async () => {
+    // Act
+    const again = await cli('backfill', 'dms_ready');
+    const forced = await cli('backfill', 'dms_ready', '--force');
+    await runtime.idle(); // the run continues as asynchronous invocations of the reconciler
+    const status = await cli('status', '--json', 'dms_ready');
+    const unknown = await cli('backfill', 'no_such_table');
+    // Assess
+    expect(again).toMatchObject({ code: 0, out: 'backfill of dms_ready: already-done' });
+    expect(forced).toMatchObject({ code: 0, out: 'backfill of dms_ready: started' });
+    expect(JSON.parse(status.out).tables[0].backfill.state).toBe('done');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^dms-event-bus: Table no_such_table not found\.$/);
+  });
+
   it('tail --from-start prints the change events, readable or JSON', async () => {
     // Prepare
     await createDynamoDbClient().send(new PutItemCommand({ TableName: 'dms_ready', Item: { id: { S: 'tail-me' }, v: { N: '1' } } }));
