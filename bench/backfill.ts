@@ -23,14 +23,16 @@ const ROUNDS = 2;
 const TABLE = 'bench_backfill';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function load(items: number): Promise<void> {
+/** Creates and fills the table; returns its ARN and stream ARN (a run belongs to the table's current stream). */
+async function load(items: number): Promise<{ tableArn: string; streamArn: string }> {
   const dynamodb = createDynamoDbClient();
-  await dynamodb.send(
+  const created = await dynamodb.send(
     new CreateTableCommand({
       TableName: TABLE,
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
       ProvisionedThroughput: { ReadCapacityUnits: 10_000, WriteCapacityUnits: 10_000 },
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
   for (let i = 0; i < items; i += 25) {
@@ -39,6 +41,9 @@ async function load(items: number): Promise<void> {
     }));
     await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: batch } }));
   }
+  const table = created.TableDescription;
+  if (!table?.TableArn || !table.LatestStreamArn) throw new Error('the bench table has no ARN or stream');
+  return { tableArn: table.TableArn, streamArn: table.LatestStreamArn };
 }
 
 async function bareScanSeconds(): Promise<number> {
@@ -122,10 +127,8 @@ async function main(): Promise<void> {
       { dynamodb: createDynamoDbClient(), kinesis: createKinesisClient(), lambda: createLambdaClient(), sqs: new SQSClient({}) },
       { motoUrl: aws.motoUrl, region: aws.region, shardCount: 4 },
     );
-    await load(ITEMS);
+    const { tableArn, streamArn } = await load(ITEMS);
     const env = { ...aws.env, KINESIS_STREAM_NAME: stack.streamName, BACKFILL_STATE_TABLE: stack.backfillStateTable };
-    const tableArn = `arn:aws:dynamodb:${aws.region}:123456789012:table/${TABLE}`;
-    const streamArn = `${tableArn}/stream/bench`;
 
     const times: Record<string, number[]> = { scan: [], '1': [], '4': [] };
     const ports: Record<string, PortTimes> = { '1': { scan: 0, publish: 0, state: 0 }, '4': { scan: 0, publish: 0, state: 0 } };

@@ -66,6 +66,8 @@ export const BACKFILL_METRICS = {
   pages: 'BackfillPages',
   /** Backfill runs that ended failed (alarm on Sum > 0). */
   failed: 'BackfillFailed',
+  /** Runs given up because their table was deleted or its stream replaced (no alarm: a new run covers the new stream). */
+  abandoned: 'BackfillAbandoned',
   /** Backfill runs that completed. */
   completed: 'BackfillCompleted',
   /** Scan pages DynamoDB throttled. */

@@ -28,6 +28,8 @@ import { ScanThrottledError, StateConflictError, TerminalBackfillError } from '.
 import { PublishDeadlineError } from './snapshot-publisher';
 import type { ScanPage, SourceTableInfo } from './source-table';
 
+const causeName = (error: Error): string | undefined => (error.cause instanceof Error ? error.cause.name : undefined);
+
 /** Extra lease time past the deadline, for clock skew between Lambda hosts. */
 export const LEASE_GRACE_MS = 5_000;
 
@@ -100,7 +102,20 @@ export async function runBackfillInvocation(
     table = await deps.source.describe(tableName);
   } catch (error) {
     if (!(error instanceof TerminalBackfillError)) throw error; // Lambda's async retry repeats the invocation
+    if (causeName(error) === 'ResourceNotFoundException') {
+      return finishRun(BACKFILL_STATUS.failed, `abandoned: table ${tableName} no longer exists`, undefined, 'abandoned');
+    }
     return finishRun(BACKFILL_STATUS.failed, describeError(error).message);
+  }
+  if (table.latestStreamArn !== initial.value.streamArn) {
+    // Re-created table or replaced stream: this run's guarantee (its stream existed before the scan)
+    // no longer holds for the table that is there now; the reconciler starts a run for the new stream.
+    return finishRun(
+      BACKFILL_STATUS.failed,
+      `abandoned: the table's stream is now ${table.latestStreamArn ?? 'none'}, not ${initial.value.streamArn}`,
+      undefined,
+      'abandoned',
+    );
   }
 
   let bucket: TokenBucket = createBucket(
@@ -245,7 +260,12 @@ export async function runBackfillInvocation(
   log.info('backfill continues in a new invocation', { ...progress(latest.value), itemsThisInvocation: items });
   return result(RUN_OUTCOME.continued, latest.value);
 
-  async function finishRun(status: 'done' | 'failed', error: string | undefined, state?: BackfillState): Promise<RunResult> {
+  async function finishRun(
+    status: 'done' | 'failed',
+    error: string | undefined,
+    state?: BackfillState,
+    kind: 'finished' | 'abandoned' = 'finished',
+  ): Promise<RunResult> {
     try {
       await store.finish(tableName, runId, status, error, clock.now());
     } catch (caught) {
@@ -254,7 +274,11 @@ export async function runBackfillInvocation(
       const current = await store.get(tableName);
       return result(current?.value.runId === runId ? RUN_OUTCOME.finished : RUN_OUTCOME.superseded, current?.value);
     }
-    if (status === BACKFILL_STATUS.failed) {
+    if (kind === 'abandoned') {
+      // Nothing is missing from Kinesis that a backfill could still deliver: no BackfillFailed alarm.
+      deps.metrics.add(BACKFILL_METRICS.abandoned);
+      log.warn('backfill abandoned', { error });
+    } else if (status === BACKFILL_STATUS.failed) {
       deps.metrics.add(BACKFILL_METRICS.failed);
       log.error('backfill failed', { error, ...(state ? progress(state) : {}) });
     } else {

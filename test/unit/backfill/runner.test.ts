@@ -248,6 +248,25 @@ describe('runBackfillInvocation', () => {
     expect(state?.segments[0]).toMatchObject({ status: 'failed', attempts: 3 });
   });
 
+  it.each([
+    { case: 'table deleted', change: (h: Harness) => { h.source.describe = async () => { throw new TerminalBackfillError('DescribeTable failed', { cause: Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }) }); }; }, error: 'no longer exists' },
+    { case: 'stream replaced', change: (h: Harness) => { h.source.info = { ...h.source.info, latestStreamArn: `${STREAM}-new` }; }, error: 'stream is now' },
+  ])('abandons the run without BackfillFailed when the $case', async ({ change, error }) => {
+    // Prepare
+    const h = harness({ items: 10 });
+    const invocation = await startRun(h);
+    change(h);
+
+    // Act
+    const result = await runBackfillInvocation({ tableName: TABLE, runId: invocation.runId as string }, context(h, 60_000), h.deps);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'finished', status: 'failed' });
+    expect(h.store.rows.get(TABLE)?.value.error).toContain(error);
+    expect(h.deps.metrics.snapshot()).toEqual({ BackfillAbandoned: 1 });
+    expect(h.publisher.published).toHaveLength(0);
+  });
+
   it('does nothing for a superseded run (a forced restart replaced it)', async () => {
     // Prepare
     const h = harness({ items: 10 });
