@@ -3,6 +3,7 @@
  * entry points use, with the local environment passed in and their JSON logs and EMF
  * metrics sent to the local log instead of stdout (which the live display owns).
  */
+import './esm-interop'; // before the handlers: their @middy/core is ESM-only
 import type { Context } from 'aws-lambda';
 import { createHandler as createForwarder } from '../forwarder/index';
 import { createHandler as createReconciler, type HandlerDeps } from '../reconciler/index';

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { createForwarderHandler } from './functions';
 import { createDynamoDbClient, createDynamoDbStreamsClient, createKinesisClient } from '../src/aws/clients';
 import { createLogger, type Logger, type LogLevel } from '../src/observability/logger';
 import { applyEnv, startLocalAws, type LocalAws } from './emulators';
@@ -18,7 +17,7 @@ import { createMotoBackedEsmApi, type EsmApi } from './esm-api';
 import { localContext, startLambdaFront, type LambdaFront } from './lambda-front';
 import { createMappingSource, createPoller, createSqsDestination, createStreamReader, type LocalFunction, type Poller } from './poller';
 import { functionEnvironment, LOCAL_ACCOUNT_ID, provisionLocalStack, type LocalStack } from './stack';
-import { createLocalReconcilerHandler } from './functions';
+import { createForwarderHandler, createLocalReconcilerHandler } from './functions';
 
 export interface LocalRuntimeOptions {
   readonly region?: string;
