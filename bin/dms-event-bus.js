@@ -10,6 +10,12 @@ const { spawn } = require('node:child_process');
 const { join, dirname } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`dms-event-bus: Node.js 22.12 or later is required (this is ${process.version}); run it as \`npx dms-event-bus\` in the project, which uses the project's Node 24.\n`);
+  process.exit(1);
+}
+
 let loader;
 try {
   loader = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
