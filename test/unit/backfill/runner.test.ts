@@ -127,6 +127,32 @@ describe('runBackfillInvocation', () => {
     expect(ids.length - 400).toBeLessThanOrEqual(crashes * 20);
   });
 
+  it('never checkpoints a page whose events did not reach Kinesis: a failed publish loses nothing', async () => {
+    // Prepare: the 2nd and 3rd publish calls fail before writing anything.
+    const h = harness({ items: 120, settings: { segments: 1, pageLimit: 20 } });
+    const inner = h.publisher;
+    let calls = 0;
+    h.deps = {
+      ...h.deps,
+      publisher: {
+        publish: async (events, deadline) => {
+          calls++;
+          if (calls === 2 || calls === 3) throw new BackfillError('InternalFailure');
+          await inner.publish(events);
+          void deadline;
+        },
+      },
+    };
+
+    // Act
+    await drain(h, await startRun(h), 300_000);
+
+    // Assess
+    expect(new Set(publishedIds(h)).size).toBe(120);
+    expect(publishedIds(h)).toHaveLength(120);
+    expect(h.store.rows.get(TABLE)?.value.segments[0]).toMatchObject({ status: 'done', items: 120, attempts: 0 });
+  });
+
   it('lets two concurrent invocations never both advance one segment', async () => {
     // Prepare
     const h = harness({ items: 200, settings: { segments: 2 } });
