@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { MalformedInputError } from '../errors';
 import type { AttributeMap } from './attribute-value';
-import { hasSortedNames, quote, writeAttributeMap, writeCanonicalAttributeMap } from './json-writer';
+import { hasSortedNames, InvalidAttributeValueError, JsonByteWriter, writeCanonicalAttributeMap } from './json-writer';
 import { partitionKeyFromCanonicalKeys } from './partition-key';
 
 export const CHANGE_EVENT_SCHEMA_VERSION = 1;
@@ -91,16 +91,71 @@ export interface EncodeOptions {
   maxRecordBytes?: number;
 }
 
-const nullable = (text: string | null) => (text === null ? 'null' : quote(text));
+// One writer for every event: the encoder is synchronous, so reusing its buffer is safe and
+// saves allocating and growing one per event.
+const writer = new JsonByteWriter();
 
-// A batch comes from one table, so the source object repeats record after record: render it once.
-let lastSource: { region: string; tableArn: string; streamArn: string | null; text: string } | undefined;
-function sourceText(fields: ChangeFields): string {
+/** Kept for every event that needed no degradation, so they share one (frozen) array. */
+const NOTHING_TRUNCATED: readonly TruncatedField[] = Object.freeze([]);
+
+function writeNullable(w: JsonByteWriter, text: string | null): void {
+  if (text === null) w.ascii('null');
+  else w.string(text);
+}
+
+// A batch comes from one table, so the source object repeats record after record: encode it once.
+let lastSource: { region: string; tableArn: string; streamArn: string | null; bytes: Uint8Array } | undefined;
+function sourceBytes(fields: ChangeFields): Uint8Array {
   const cached = lastSource;
-  if (cached && cached.region === fields.region && cached.tableArn === fields.tableArn && cached.streamArn === fields.streamArn) return cached.text;
-  const text = `{"eventSource":"aws:dynamodb","region":${quote(fields.region)},"tableArn":${quote(fields.tableArn)},"streamArn":${nullable(fields.streamArn)}}`;
-  lastSource = { region: fields.region, tableArn: fields.tableArn, streamArn: fields.streamArn, text };
-  return text;
+  if (cached && cached.region === fields.region && cached.tableArn === fields.tableArn && cached.streamArn === fields.streamArn) return cached.bytes;
+  const text = `{"eventSource":"aws:dynamodb","region":${JSON.stringify(fields.region)},"tableArn":${JSON.stringify(fields.tableArn)},"streamArn":${
+    fields.streamArn === null ? 'null' : JSON.stringify(fields.streamArn)
+  }}`;
+  // JSON.stringify leaves lone surrogates escaped, so this UTF-8 is lossless.
+  lastSource = { region: fields.region, tableArn: fields.tableArn, streamArn: fields.streamArn, bytes: Buffer.from(text, 'utf8') };
+  return lastSource.bytes;
+}
+
+function writeMap(w: JsonByteWriter, map: AttributeMap, path: string): void {
+  try {
+    w.attributeMap(map);
+  } catch (error) {
+    throw error instanceof InvalidAttributeValueError ? error.within(path) : error;
+  }
+}
+
+function writeImage(w: JsonByteWriter, image: AttributeMap | null, omit: boolean, path: string): void {
+  if (image === null || omit) w.ascii('null');
+  else writeMap(w, image, path);
+}
+
+/** Writes the whole event into `w` (field order as documented); returns where the `keys` JSON is. */
+function writeEvent(w: JsonByteWriter, fields: ChangeFields, truncated: readonly TruncatedField[]): { keysStart: number; keysEnd: number } {
+  w.reset();
+  w.ascii(`{"schemaVersion":${CHANGE_EVENT_SCHEMA_VERSION},"id":`);
+  w.string(fields.id);
+  w.ascii(',"operation":"');
+  w.ascii(fields.operation); // one of the Operation constants: ASCII, no escaping
+  w.ascii('","table":');
+  w.string(fields.tableName);
+  w.ascii(',"sequenceNumber":');
+  writeNullable(w, fields.sequenceNumber);
+  w.ascii(',"approximateCreationTime":');
+  writeNullable(w, fields.approximateCreationTime);
+  w.ascii(',"readAt":');
+  writeNullable(w, fields.readAt);
+  w.ascii(fields.ttlDeletion ? ',"ttlDeletion":true,"source":' : ',"ttlDeletion":false,"source":');
+  w.bytes(sourceBytes(fields));
+  w.ascii(truncated.length === 0 ? ',"truncated":[],"keys":' : `,"truncated":${JSON.stringify(truncated)},"keys":`);
+  const keysStart = w.pos;
+  writeMap(w, fields.keys, '$.keys');
+  const keysEnd = w.pos;
+  w.ascii(',"old":');
+  writeImage(w, fields.oldImage, truncated.includes(TruncatedField.Old), '$.old');
+  w.ascii(',"new":');
+  writeImage(w, fields.newImage, truncated.includes(TruncatedField.New), '$.new');
+  w.byte(0x7d); // '}'
+  return { keysStart, keysEnd };
 }
 
 /**
@@ -110,36 +165,26 @@ function sourceText(fields: ChangeFields): string {
  */
 export function encodeChangeEvent(fields: ChangeFields, options: EncodeOptions = {}): EncodedChangeEvent {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const head =
-    `{"schemaVersion":${CHANGE_EVENT_SCHEMA_VERSION},"id":${quote(fields.id)},"operation":"${fields.operation}"` +
-    `,"table":${quote(fields.tableName)},"sequenceNumber":${nullable(fields.sequenceNumber)}` +
-    `,"approximateCreationTime":${nullable(fields.approximateCreationTime)},"readAt":${nullable(fields.readAt)}` +
-    `,"ttlDeletion":${fields.ttlDeletion ? 'true' : 'false'},"source":${sourceText(fields)}`;
-  const keys = writeAttributeMap(fields.keys, '$.keys');
-  // The key text doubles as the canonical form when its names are sorted (always, for one key attribute).
-  const partitionKey = partitionKeyFromCanonicalKeys(
-    fields.tableName,
-    hasSortedNames(fields.keys) ? keys : writeCanonicalAttributeMap(fields.keys, '$.keys'),
-  );
-  let oldText = fields.oldImage ? writeAttributeMap(fields.oldImage, '$.old') : 'null';
-  let newText = fields.newImage ? writeAttributeMap(fields.newImage, '$.new') : 'null';
+  let truncated = NOTHING_TRUNCATED;
+  const { keysStart, keysEnd } = writeEvent(writer, fields, truncated);
+  // The key JSON just written doubles as the canonical form when its names are sorted
+  // (always, for one key attribute), so the key is encoded once for both uses.
+  const canonicalKeys = hasSortedNames(fields.keys) ? writer.text(keysStart, keysEnd) : writeCanonicalAttributeMap(fields.keys, '$.keys');
+  const partitionKey = partitionKeyFromCanonicalKeys(fields.tableName, canonicalKeys);
   const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
-  const truncated: TruncatedField[] = [];
   for (;;) {
-    const text = `${head},"truncated":${truncated.length === 0 ? '[]' : JSON.stringify(truncated)},"keys":${keys},"old":${oldText},"new":${newText}}`;
-    const data = Buffer.from(text, 'utf8');
-    const bytes = data.length + keyBytes;
-    if (bytes <= maxRecordBytes) return { id: fields.id, partitionKey, data, bytes, truncated };
-    if (oldText !== 'null') {
-      oldText = 'null';
-      truncated.push(TruncatedField.Old);
-    } else if (newText !== 'null') {
-      newText = 'null';
-      truncated.push(TruncatedField.New);
+    const bytes = writer.pos + keyBytes;
+    if (bytes <= maxRecordBytes) return { id: fields.id, partitionKey, data: writer.copy(), bytes, truncated };
+    // Rare: rewrite without the next image (old first, then new), listing what was left out.
+    if (fields.oldImage !== null && !truncated.includes(TruncatedField.Old)) {
+      truncated = [TruncatedField.Old];
+    } else if (fields.newImage !== null && !truncated.includes(TruncatedField.New)) {
+      truncated = [...truncated, TruncatedField.New];
     } else {
       throw new EventTooLargeError(
         `change event ${fields.id} of table ${fields.tableName} needs ${bytes} bytes even without images; the maximum record size is ${maxRecordBytes}`,
       );
     }
+    writeEvent(writer, fields, truncated);
   }
 }

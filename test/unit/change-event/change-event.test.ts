@@ -162,6 +162,21 @@ describe('size degradation', () => {
     expect(parseValidEvent(encoded.data).truncated).toEqual(['new']);
   });
 
+  it('degrades events far larger than the encoder\'s reused buffer, and the next event is unaffected', () => {
+    // Prepare: images of ~600 KB each (multi-byte text), beyond the encoder's initial 64 KiB buffer
+    const huge = 'Grüße € '.repeat(60_000);
+    const oversized = streamRecord({ eventName: 'MODIFY', keys: { id: { S: 'k' } }, oldImage: { id: { S: 'k' }, blob: { S: huge } }, newImage: { id: { S: 'k' }, blob: { S: huge } } });
+    // Act
+    const degraded = encodeRecord(oversized, 1_048_576);
+    const next = encodeRecord(streamRecord({ keys: { id: { S: 'n' } } }));
+    // Assess
+    const event = parseValidEvent(degraded.data);
+    expect(degraded.truncated).toEqual(['old']);
+    expect(event.new).toEqual({ id: 'k', blob: huge });
+    expect(degraded.bytes).toBe(degraded.data.byteLength + Buffer.byteLength(degraded.partitionKey));
+    expect(parseValidEvent(next.data).keys).toEqual({ id: 'n' });
+  });
+
   it('fails loudly when even the keys-only event does not fit', () => {
     // Act
     const act = () => encodeRecord(record(), 200);

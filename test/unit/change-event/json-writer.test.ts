@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   InvalidAttributeValueError,
+  quote,
   writeAttributeMap,
   writeAttributeValue,
   writeCanonicalAttributeMap,
@@ -170,5 +171,80 @@ describe('writeAttributeMap: properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('UTF-8 byte writer: escaping and number grammar', () => {
+  const strings: Array<[string, string]> = [
+    ['every control character', Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(code)).join('')],
+    ['quote, backslash, slash, DEL', '"\\/\u007f'],
+    ['2- and 3-byte UTF-8', 'ÿĀ߿ࠀ￿'],
+    ['surrogate pair (4-byte UTF-8)', '🚀x😀'],
+    ['lone high surrogate at the end', 'ab\ud83d'],
+    ['lone low surrogate first', '\ude80ab'],
+    ['two high surrogates in a row', '\ud83d\ud83d\ude80'],
+    ['escape after a long ASCII run', `${'a'.repeat(100)}\n${'b'.repeat(100)}`],
+  ];
+
+  it.each(strings)('writes %s exactly as JSON.stringify does', (_name, text) => {
+    // Act
+    const written = quote(text);
+    // Assess
+    expect(written).toBe(JSON.stringify(text));
+  });
+
+  it('writes any string exactly as JSON.stringify does (and as valid UTF-8)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        // Act
+        const written = writeAttributeValue({ S: text });
+        // Assess: identical text, so identical escaping; decoding back from UTF-8 lost nothing
+        expect(written).toBe(JSON.stringify(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  const numbers: Array<[string, boolean]> = [
+    ['0', true], ['-0', true], ['+1', true], ['1.', true], ['.5', true], ['-.5', true], ['1e5', true], ['1E+05', true], ['2.5e-3', true],
+    ['', false], ['-', false], ['.', false], ['1e', false], ['1e+', false], ['e5', false], ['1.2.3', false], ['1e5.0', false],
+    ['1 ', false], ['1\u0000', false], ['0x10', false], ['Infinity', false], ['١', false],
+  ];
+
+  it.each(numbers)('N %j accepted: %s (the documented grammar)', (text, accepted) => {
+    // Act
+    const act = () => writeAttributeValue({ N: text });
+    // Assess
+    if (accepted) expect(JSON.parse(act())).toBe(text);
+    else expect(act).toThrow('N must be a decimal number text');
+  });
+
+  it('agrees with the number grammar as a regular expression on any short text over its alphabet', () => {
+    const grammar = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('0', '7', '.', 'e', 'E', '+', '-', 'x'), maxLength: 8 }), (text) => {
+        // Act
+        let accepted = true;
+        try {
+          writeAttributeValue({ N: text });
+        } catch {
+          accepted = false;
+        }
+        // Assess
+        expect(accepted).toBe(grammar.test(text));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('grows its buffer for large values and reuses it afterwards', () => {
+    // Prepare: far beyond the initial 4 KiB / 64 KiB buffers, with multi-byte characters
+    const big = 'ü€'.repeat(200_000);
+    // Act
+    const large = writeAttributeMap({ big: { S: big } });
+    const small = writeAttributeMap({ n: { N: '1' } });
+    // Assess
+    expect(JSON.parse(large)).toEqual({ big });
+    expect(small).toBe('{"n":"1"}');
   });
 });
