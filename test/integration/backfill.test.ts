@@ -19,7 +19,7 @@ import {
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { forwardBatch, type StreamBatch } from '../../forwarder/forward-batch';
+import { createHandler as createForwarderHandler } from '../../forwarder';
 import { createMappingSource, createPoller, createSqsDestination, createStreamReader, type Poller } from '../../local/poller';
 import { applyEnv } from '../../local/emulators';
 import { createMotoBackedEsmApi } from '../../local/esm-api';
@@ -42,7 +42,6 @@ import { loadBackfillConfig } from '../../src/config/backfill';
 import { loadReconcilerConfig } from '../../src/config/reconciler';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
-import { createKinesisPort, createPublisher } from '../../src/publisher';
 import { useLocalAws } from '../support/local-aws';
 
 jest.setTimeout(300_000);
@@ -284,15 +283,9 @@ describe('backfill on the emulators', () => {
       { dynamodb: createDynamoDbClient(), kinesis: createKinesisClient(), lambda: createLambdaClient(), sqs: new SQSClient({}) },
       { motoUrl: aws.motoUrl, region: aws.region, shardCount: 2 },
     );
-    // The forwarder's core (forwarder/index.ts only adds middy wiring around it; jest cannot load
-    // the ESM-only @middy/core with the shared jest config as it stands).
-    const forwarderDeps = {
-      publisher: createPublisher({ port: createKinesisPort({ client: createKinesisClient(), streamName: stack.streamName }) }),
-      logger: quietLogger(),
-      metrics: quietMetrics(),
-      maxRecordBytes: 1_048_576,
-    };
-    const forwarder = (event: unknown) => forwardBatch(event as StreamBatch, forwarderDeps);
+    // The real forwarder handler (middy included), fed by the local poller.
+    const forwarderHandler = createForwarderHandler({ env: env(), logger: quietLogger(), metrics: quietMetrics() });
+    const forwarder = (event: unknown, context: Context) => forwarderHandler(event as Parameters<typeof forwarderHandler>[0], context);
     front = await startLambdaFront({
       upstreamUrl: aws.motoUrl,
       esm: createMotoBackedEsmApi({ motoUrl: aws.motoUrl, region: aws.region, accountId: LOCAL_ACCOUNT_ID }),
