@@ -247,7 +247,7 @@ export class JsonByteWriter {
   /** Appends an attribute map (an item, a key, or an M value) as a JSON object, attribute order as given. */
   attributeMap(map: unknown): void {
     if (map === null || typeof map !== 'object' || Array.isArray(map)) throw invalid(`expected an attribute map object, got ${describe(map)}`);
-    this.ascii('{');
+    this.byte(0x7b); // '{'
     let first = true;
     // for-in is the fastest walk; maps come from JSON.parse or the SDK, so no inherited keys.
     for (const name in map) {
@@ -261,7 +261,7 @@ export class JsonByteWriter {
         throw error instanceof InvalidAttributeValueError ? error.within(`.${name}`) : error;
       }
     }
-    this.ascii('}');
+    this.byte(0x7d); // '}'
   }
 
   private stringValue(value: unknown): void {
@@ -286,26 +286,26 @@ export class JsonByteWriter {
 
   private set(values: unknown, item: (this: JsonByteWriter, value: unknown) => void): void {
     if (!Array.isArray(values)) throw invalid(`a set must be an array, got ${describe(values)}`);
-    this.ascii('[');
+    this.byte(0x5b); // '['
     for (let i = 0; i < values.length; i++) {
-      if (i > 0) this.ascii(',');
+      if (i > 0) this.byte(0x2c); // ','
       item.call(this, values[i]);
     }
-    this.ascii(']');
+    this.byte(0x5d); // ']'
   }
 
   private list(list: unknown): void {
     if (!Array.isArray(list)) throw invalid(`L must be an array, got ${describe(list)}`);
-    this.ascii('[');
+    this.byte(0x5b); // '['
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) this.ascii(',');
+      if (i > 0) this.byte(0x2c); // ','
       try {
         this.attributeValue(list[i]);
       } catch (error) {
         throw error instanceof InvalidAttributeValueError ? error.within(`[${i}]`) : error;
       }
     }
-    this.ascii(']');
+    this.byte(0x5d); // ']'
   }
 
   /** The text of bytes [start, end) (JSON written here is valid UTF-8, so this is lossless). */

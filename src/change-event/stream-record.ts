@@ -91,9 +91,9 @@ export function changeFieldsFromStreamRecord(record: DynamoDbStreamRecord): Chan
   if (dynamodb === undefined || !isObject(dynamodb)) throw new MalformedInputError(`stream record ${eventID} has no dynamodb section`);
   if (typeof dynamodb.SequenceNumber !== 'string') throw new MalformedInputError(`stream record ${eventID} has no SequenceNumber`);
   if (dynamodb.Keys === undefined || !isObject(dynamodb.Keys)) throw new MalformedInputError(`stream record ${eventID} has no Keys`);
-  for (const [name, image] of [['OldImage', dynamodb.OldImage], ['NewImage', dynamodb.NewImage]] as const) {
-    if (image !== undefined && !isObject(image)) throw new MalformedInputError(`stream record ${eventID} has a ${name} that is not a map`);
-  }
+  // Checked one by one (not by looping over a literal array): this runs for every record.
+  if (dynamodb.OldImage !== undefined && !isObject(dynamodb.OldImage)) throw new MalformedInputError(`stream record ${eventID} has a OldImage that is not a map`);
+  if (dynamodb.NewImage !== undefined && !isObject(dynamodb.NewImage)) throw new MalformedInputError(`stream record ${eventID} has a NewImage that is not a map`);
   return {
     id: eventID,
     operation,
