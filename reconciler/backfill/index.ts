@@ -27,6 +27,7 @@ export { LEASE_GRACE_MS, RUN_OUTCOME, runBackfillInvocation, type RunContext, ty
 export {
   createBackfillStarter,
   getBackfillStatus,
+  toRunSummary,
   toStatusView,
   type BackfillController,
   type BackfillStarter,
@@ -34,7 +35,7 @@ export {
   type BackfillStartResult,
   type BackfillStatusView,
 } from './starter';
-export { STATE_SORT_KEY, STATE_TABLE_KEY, type BackfillStateStore } from './state-store';
+export { STATE_SORT_KEY, STATE_TABLE_KEY, type BackfillRunSummary, type BackfillStateStore, type RunSummaryPage } from './state-store';
 export { BACKFILL_STATUS, SEGMENT_STATUS, type BackfillState, type SegmentState } from './checkpoint';
 
 /** The parts of a Lambda context the backfill uses. */

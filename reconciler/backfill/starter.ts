@@ -16,6 +16,7 @@ import {
 } from './checkpoint';
 import type { BackfillDeps } from './deps';
 import { StateConflictError } from './errors';
+import type { BackfillRunSummary, RunSummaryPage } from './state-store';
 
 export interface BackfillStartRequest {
   readonly tableName: string;
@@ -73,15 +74,36 @@ export async function getBackfillStatus(tableName: string, deps: Pick<BackfillDe
 /** Concurrent starts retry this often on a lost conditional write before reporting `already-running`. */
 const MAX_START_ATTEMPTS = 3;
 
-/** A starter plus the status read, for the reconciler and the CLI. */
+/**
+ * A starter plus the reads, for the reconciler and the CLI. The reconciler observes runs
+ * (getRun for one table, listRuns for a sweep) and calls start() when its plan says so; the
+ * decision what start() does (create, resume, kick, nothing) stays here, in decideStart.
+ */
 export interface BackfillController extends BackfillStarter {
   getBackfillStatus(tableName: string): Promise<BackfillStatusView>;
+  /** The table's run summary (one GetItem), or null when none was ever started. */
+  getRun(tableName: string): Promise<BackfillRunSummary | null>;
+  /** One page of all runs' summaries (one Scan page of the state table). */
+  listRuns(next?: string): Promise<RunSummaryPage>;
+  /** A running run without a state write for this long is kicked by start() (settings.staleAfterMs). */
+  readonly stallAfterMs: number;
+}
+
+/** The summary of a stored run (pure). */
+export function toRunSummary(state: BackfillState): BackfillRunSummary {
+  return { tableName: state.tableName, streamArn: state.streamArn, runId: state.runId, status: state.status, updatedAt: state.updatedAt };
 }
 
 export function createBackfillStarter(deps: BackfillDeps): BackfillController {
   const { store, clock, settings } = deps;
   return {
     getBackfillStatus: (tableName) => getBackfillStatus(tableName, deps),
+    getRun: async (tableName) => {
+      const stored = await store.get(tableName);
+      return stored === undefined ? null : toRunSummary(stored.value);
+    },
+    listRuns: (next) => store.list(next),
+    stallAfterMs: settings.staleAfterMs,
 
     async start(request) {
       const log = deps.logger.child({ tableName: request.tableName, reason: request.reason });
@@ -108,9 +130,15 @@ export function createBackfillStarter(deps: BackfillDeps): BackfillController {
               runId = resumed.runId;
               break;
             }
-            case START_DECISION.kick:
-              runId = (existing as NonNullable<typeof existing>).value.runId;
+            case START_DECISION.kick: {
+              // Record the kick (a conditional write, so a concurrent checkpoint wins): the run
+              // counts as stalled again only after another full threshold, so the reconciler's
+              // sweeps do not pile up invocations while this one waits in Lambda's queue.
+              const current = existing as NonNullable<typeof existing>;
+              await store.putRun({ ...current.value, updatedAt: now }, current.version);
+              runId = current.value.runId;
               break;
+            }
           }
         } catch (error) {
           // Another start (or the run itself) wrote first: decide again on what is there now.

@@ -11,6 +11,7 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
+  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -32,9 +33,31 @@ export interface Versioned<T> {
   readonly version: number;
 }
 
+/** The few fields of a run the reconciler observes (one line of the state table, without its segments). */
+export interface BackfillRunSummary {
+  readonly tableName: string;
+  readonly streamArn: string;
+  readonly runId: string;
+  readonly status: BackfillStatus;
+  /** Epoch ms of the run's last state write (progress). */
+  readonly updatedAt: number;
+}
+
+/** One page of {@link BackfillStateStore.list}. */
+export interface RunSummaryPage {
+  readonly items: BackfillRunSummary[];
+  /** Pass back to read the next page; undefined on the last page. */
+  readonly next?: string;
+}
+
 /** Port: the durable backfill progress. Tests use an in-memory fake with the same conditions. */
 export interface BackfillStateStore {
   get(tableName: string): Promise<Versioned<BackfillState> | undefined>;
+  /**
+   * One page of every table's run summary (a Scan projecting only the summary fields), so a
+   * reconciler sweep observes all backfills with a handful of calls instead of one per table.
+   */
+  list(next?: string): Promise<RunSummaryPage>;
   /** Writes a whole run; `expectedVersion` undefined means "no item yet". */
   putRun(state: BackfillState, expectedVersion: number | undefined): Promise<void>;
   /** Writes one segment, expecting run `runId` and the segment at `expectedVersion`; returns the new state. */
@@ -143,6 +166,17 @@ export function itemToState(item: Record<string, AttributeValue>): Versioned<Bac
   };
 }
 
+/** Parses the projected summary of a state table item (exported for tests). */
+export function itemToSummary(item: Record<string, AttributeValue>): BackfillRunSummary {
+  return {
+    tableName: readS(item, 'pk'),
+    streamArn: readS(item, 'streamArn'),
+    runId: readS(item, 'runId'),
+    status: readS(item, 'status') as BackfillStatus,
+    updatedAt: readN(item, 'updatedAt'),
+  };
+}
+
 function conflictOr(error: unknown, what: string): Error {
   if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
     return new StateConflictError(`${what}: the state changed concurrently`, { cause: error });
@@ -161,6 +195,25 @@ export function createDynamoDbStateStore(client: DynamoDBClient, tableName: stri
         return response.Item ? itemToState(response.Item) : undefined;
       } catch (error) {
         throw conflictOr(error, `reading backfill state of ${sourceTable}`);
+      }
+    },
+
+    async list(next) {
+      try {
+        const response = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            // Only the summary: the segments map (with its keys) is most of an item's size.
+            ProjectionExpression: '#pk, #sk, #streamArn, #runId, #status, #updatedAt',
+            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#streamArn': 'streamArn', '#runId': 'runId', '#status': 'status', '#updatedAt': 'updatedAt' },
+            ConsistentRead: true,
+            ...(next === undefined ? {} : { ExclusiveStartKey: JSON.parse(next) as Record<string, AttributeValue> }),
+          }),
+        );
+        const items = (response.Items ?? []).filter((item) => item.sk?.S === STATE_SORT_KEY).map(itemToSummary);
+        return { items, ...(response.LastEvaluatedKey ? { next: JSON.stringify(response.LastEvaluatedKey) } : {}) };
+      } catch (error) {
+        throw translateAwsError(error, 'listing backfill states');
       }
     },
 

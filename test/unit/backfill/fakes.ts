@@ -13,6 +13,7 @@ import { StateConflictError } from '../../../reconciler/backfill/errors';
 import type { SnapshotPublisher } from '../../../reconciler/backfill/snapshot-publisher';
 import type { Item, ScanPage, ScanPageRequest, SourceTable, SourceTableInfo } from '../../../reconciler/backfill/source-table';
 import type { BackfillStateStore, Versioned } from '../../../reconciler/backfill/state-store';
+import { toRunSummary } from '../../../reconciler/backfill/starter';
 
 export class FakeStore implements BackfillStateStore {
   readonly rows = new Map<string, Versioned<BackfillState>>();
@@ -22,6 +23,20 @@ export class FakeStore implements BackfillStateStore {
 
   async get(tableName: string) {
     return structuredClone(this.rows.get(tableName));
+  }
+
+  /** Pages of `pageSize` rows, like a Scan (the token is the last table name of the page). */
+  pageSize = 100;
+  listCalls = 0;
+
+  async list(next?: string) {
+    this.listCalls++;
+    const names = [...this.rows.keys()].sort().filter((name) => next === undefined || name > next);
+    const page = names.slice(0, this.pageSize);
+    return {
+      items: page.map((name) => toRunSummary(this.rows.get(name)!.value)),
+      ...(names.length > this.pageSize ? { next: page[page.length - 1] } : {}),
+    };
   }
 
   async putRun(state: BackfillState, expectedVersion: number | undefined) {

@@ -362,6 +362,49 @@ describe('createBackfillStarter', () => {
     expect(result).toBe('started');
     expect(h.invoker.queue).toEqual([{ action: 'backfill', tableName: TABLE, runId: 'run-1' }]);
   });
+
+  it('records a kick, so starts within the next stall threshold do not kick again', async () => {
+    // Prepare
+    const h = harness();
+    const starter = createBackfillStarter(h.deps);
+    const request = { tableName: TABLE, tableArn: TABLE_ARN, streamArn: STREAM, reason: 'stream-enabled' } as const;
+    await starter.start(request);
+    h.clock.time += h.deps.settings.staleAfterMs;
+    await starter.start(request);
+    h.invoker.queue.length = 0;
+    h.clock.time += h.deps.settings.staleAfterMs - 1;
+
+    // Act
+    const soon = await starter.start(request);
+    h.clock.time += 1;
+    const later = await starter.start(request);
+
+    // Assess
+    expect([soon, later]).toEqual(['already-running', 'started']);
+    expect(h.invoker.queue).toHaveLength(1);
+    expect((await h.store.get(TABLE))!.value.runId).toBe('run-1');
+  });
+
+  it('exposes the run summaries the reconciler observes: one table, and all tables page by page', async () => {
+    // Prepare
+    const h = harness();
+    h.store.pageSize = 2;
+    const starter = createBackfillStarter(h.deps);
+    for (const name of ['a', 'b', 'c']) await starter.start({ tableName: name, tableArn: `${TABLE_ARN}-${name}`, streamArn: `${STREAM}-${name}`, reason: 'stream-enabled' });
+
+    // Act
+    const one = await starter.getRun('b');
+    const missing = await starter.getRun('zzz');
+    const first = await starter.listRuns();
+    const second = await starter.listRuns(first.next);
+
+    // Assess
+    expect(one).toEqual({ tableName: 'b', streamArn: `${STREAM}-b`, runId: 'run-2', status: 'running', updatedAt: h.clock.time });
+    expect(missing).toBeNull();
+    expect([...first.items, ...second.items].map((r) => r.tableName)).toEqual(['a', 'b', 'c']);
+    expect(second.next).toBeUndefined();
+    expect(starter.stallAfterMs).toBe(h.deps.settings.staleAfterMs);
+  });
 });
 
 describe('handleBackfillInvocation', () => {
