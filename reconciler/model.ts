@@ -9,6 +9,8 @@ export const STREAM_VIEW_TYPE = 'NEW_AND_OLD_IMAGES';
 /** Tag written on a table when the reconciler enabled (or replaced) its stream. */
 export const STREAM_TAG_KEY = 'dms-event-bus:stream-enabled-by';
 export const STREAM_TAG_VALUE = 'reconciler';
+/** Tag recording which stream (its label) the reconciler enabled, so a stream someone else enabled later is not taken for ours. */
+export const STREAM_LABEL_TAG_KEY = 'dms-event-bus:stream-label';
 /** Prefix of the scaling policies the reconciler owns; a target with one is "managed". */
 export const POLICY_PREFIX = 'dms-event-bus-';
 export const RESPONSE_TYPE = 'ReportBatchItemFailures';
@@ -68,6 +70,28 @@ export interface ObservedPolicy {
   metricType?: string;
 }
 
+/** The table's backfill run as the state table records it (one run per table, the latest). */
+export interface ObservedBackfillRun {
+  /** The stream the run backfills for (the table's stream when the run started). */
+  streamArn: string;
+  runId: string;
+  status: 'running' | 'done' | 'failed';
+  /** Epoch ms of the run's last state write. */
+  updatedAt: number;
+}
+
+/** What was observed of a table's backfill; only looked at for an ACTIVE table with a NEW_AND_OLD_IMAGES stream. */
+export interface ObservedBackfill {
+  run: ObservedBackfillRun | null;
+  /** Milliseconds since the run's last state write, at observation time (no clock in the plan). */
+  idleMs?: number;
+  /**
+   * The table's tags say the reconciler enabled its current stream (owner tag and stream label).
+   * Undefined when not read: tags are read only when the run does not already satisfy the desired state.
+   */
+  streamEnabledByReconciler?: boolean;
+}
+
 /** Everything observed about one table name (the table may be gone: `table: null`). */
 export interface Observed {
   tableName: string;
@@ -77,6 +101,8 @@ export interface Observed {
   /** Scaling targets of the table and its indexes (`table/NAME`, `table/NAME/index/*`). */
   targets: ObservedTarget[];
   policies: ObservedPolicy[];
+  /** Undefined when not observed (backfill off, not wired, table without our stream, or the state read failed). */
+  backfill?: ObservedBackfill;
 }
 
 export interface Desired {
@@ -84,6 +110,8 @@ export interface Desired {
   capacity: { mode: CapacityMode; minCapacity: number; maxCapacity: number; targetUtilization: number };
   mapping: MappingSettings;
   backfillEnabled: boolean;
+  /** A running backfill without progress for this long is restarted (the backfill starter's own threshold). */
+  backfillStallMs: number;
 }
 
 /** Marker for "the stream this plan enables" (its ARN is known only after UpdateTable). */
@@ -109,13 +137,33 @@ export type Action =
   | { type: 'delete-mapping'; uuid: string; streamArn: string; reason: 'old-stream' | 'duplicate' | 'table-deleted' }
   | { type: 'create-mapping'; streamArn: string | typeof NEW_STREAM }
   | { type: 'update-mapping'; uuid: string; changes: Partial<MappingFields>; before: Partial<MappingFields> }
-  | { type: 'start-backfill' }
+  | { type: 'start-backfill'; reason: BackfillStartReason }
   | { type: 'register-target'; resourceId: string; dimension: string; minCapacity: number; maxCapacity: number; before?: { minCapacity: number; maxCapacity: number } }
   | { type: 'put-policy'; resourceId: string; dimension: string; policyName: string; targetValue: number; metricType: string }
   | { type: 'delete-policy'; resourceId: string; dimension: string; policyName: string }
   | { type: 'deregister-target'; resourceId: string; dimension: string; reason: 'table-deleted' | 'index-deleted' | 'not-provisioned' };
 
 export type ActionType = Action['type'];
+
+/** Why the plan starts a backfill; the backfill starter itself decides create / resume / kick. */
+export const BackfillStartReason = {
+  /** The plan enables the stream: every row written before it must be published. */
+  StreamEnabled: 'stream-enabled',
+  /** The reconciler's stream has no run yet (an earlier start failed, or stopped before it). */
+  NoRun: 'no-run',
+  /** The run is for an older stream (the table was re-created or its stream replaced). */
+  OlderStream: 'older-stream',
+  /** The run failed: resume it from its checkpoints. */
+  Failed: 'failed',
+  /** The run is `running` but made no progress for the stall threshold. */
+  Stalled: 'stalled',
+} as const;
+export type BackfillStartReason = (typeof BackfillStartReason)[keyof typeof BackfillStartReason];
+
+/** Stream label (the part after `/stream/`) of a stream ARN. */
+export function streamLabelOf(streamArn: string): string | undefined {
+  return streamArn.split('/stream/')[1];
+}
 
 export const ConflictKind = {
   StreamViewType: 'stream-view-type',

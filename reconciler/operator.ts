@@ -15,16 +15,29 @@ import { retryThrottled } from './throttle';
 import {
   NEW_STREAM,
   PlanState,
+  STREAM_LABEL_TAG_KEY,
   STREAM_TAG_KEY,
   STREAM_TAG_VALUE,
   type Action,
   type Conflict,
   type Desired,
   type Observed,
+  type ObservedBackfill,
   type ObservedTable,
   type Plan,
 } from './model';
-import { loadSnapshot, managedTableNames, observeFromSnapshot, observeLive, readAll, type Snapshot } from './observe';
+import {
+  backfillObservable,
+  loadBackfillRuns,
+  loadSnapshot,
+  managedTableNames,
+  observeBackfill,
+  observeFromSnapshot,
+  observeLive,
+  readAll,
+  streamEnabledByReconciler,
+  type Snapshot,
+} from './observe';
 import { desiredMappingFields, mappingDrift, observedMappingFields, plan as planTable } from './plan';
 import {
   AnnouncementType,
@@ -38,8 +51,7 @@ import {
   type TablePort,
 } from './ports';
 
-/** Tag recording which stream label the reconciler enabled (lets a later run finish the backfill hand-off). */
-export const STREAM_LABEL_TAG_KEY = 'dms-event-bus:stream-label';
+export { STREAM_LABEL_TAG_KEY } from './model';
 
 export interface OperatorDeps {
   config: ReconcilerConfig;
@@ -48,7 +60,7 @@ export interface OperatorDeps {
   mappings: MappingPort;
   scaling: ScalingPort;
   announcer: AnnouncePort;
-  /** Omit when the backfill module is not deployed; then no backfill is started. */
+  /** Omit when the backfill module is not deployed; then no backfill is observed or started. */
   backfill?: BackfillStarter;
   logger: Logger;
   metrics: Metrics;
@@ -131,12 +143,21 @@ class NotReadyInTime extends Error {
   override readonly name = 'NotReadyInTime';
 }
 
-export function desiredFromConfig(config: ReconcilerConfig, backfillAvailable: boolean): Desired {
+/** The backfill starter's stall threshold when none is given (BACKFILL_DEFAULTS.staleAfterMs). */
+export const DEFAULT_BACKFILL_STALL_MS = 15 * 60_000;
+
+/**
+ * The desired state from the configuration. `backfill`: whether the backfill module is wired
+ * (true, or its starter, whose stall threshold the plan must share so that a run the plan
+ * calls stalled is one start() kicks).
+ */
+export function desiredFromConfig(config: ReconcilerConfig, backfill: boolean | Pick<BackfillStarter, 'stallAfterMs'>): Desired {
   return {
     streamConflictPolicy: config.streamConflictPolicy,
     capacity: config.capacity,
     mapping: config.mapping,
-    backfillEnabled: config.backfillEnabled && backfillAvailable,
+    backfillEnabled: config.backfillEnabled && backfill !== false,
+    backfillStallMs: typeof backfill === 'object' ? backfill.stallAfterMs : DEFAULT_BACKFILL_STALL_MS,
   };
 }
 
@@ -148,8 +169,11 @@ export function createOperator(input: OperatorDeps): Operator {
     tables: retryThrottled(input.tables, clock),
     mappings: retryThrottled(input.mappings, clock),
     scaling: retryThrottled(input.scaling, clock),
+    ...(input.backfill ? { backfill: retryThrottled(input.backfill, clock) } : {}),
   };
-  const desired = desiredFromConfig(deps.config, deps.backfill !== undefined);
+  const desired = desiredFromConfig(deps.config, deps.backfill ?? false);
+  /** Stream ARN -> whether the reconciler enabled it (from the tags); a stream's owner does not change. */
+  const streamOwnership = new Map<string, boolean>();
   const announcedConflicts = new Map<string, number>();
   let sweepCursor: string | undefined;
 
@@ -194,7 +218,6 @@ export function createOperator(input: OperatorDeps): Operator {
     let streamArn = observed.table?.stream.latestArn;
     let streamLabel: string | undefined;
     let mappingUuid: string | undefined;
-    let createdOnExistingStream = false;
     for (const action of planned.actions) {
       switch (action.type) {
         case 'enable-stream': {
@@ -213,6 +236,7 @@ export function createOperator(input: OperatorDeps): Operator {
         case 'tag-stream-owner': {
           const tags = { [STREAM_TAG_KEY]: STREAM_TAG_VALUE, ...(streamLabel ? { [STREAM_LABEL_TAG_KEY]: streamLabel } : {}) };
           await deps.tables.tagTable(tableArn, tags);
+          if (streamArn) streamOwnership.set(streamArn, true);
           logAction(log, action, { tags });
           break;
         }
@@ -229,7 +253,6 @@ export function createOperator(input: OperatorDeps): Operator {
           const target = action.streamArn === NEW_STREAM ? streamArn : action.streamArn;
           if (!target) throw new AwsCallError(ErrorKind.Retryable, 'CreateEventSourceMapping', 'StreamNotReady', `table ${tableName} has no stream ARN yet`);
           mappingUuid = await createMappingOnce(target, log);
-          createdOnExistingStream = action.streamArn !== NEW_STREAM;
           logAction(log, action, { streamArn: target, uuid: mappingUuid });
           break;
         }
@@ -239,6 +262,7 @@ export function createOperator(input: OperatorDeps): Operator {
           logAction(log, action);
           break;
         case 'start-backfill': {
+          // Planned after the mapping actions: the forwarder reads the stream before the scan starts.
           if (!deps.backfill || !streamArn) break;
           const result = await startBackfill({ tableName, tableArn, streamArn }, log);
           logAction(log, action, { result });
@@ -263,22 +287,13 @@ export function createOperator(input: OperatorDeps): Operator {
       }
       applied.push(action);
     }
-    if (createdOnExistingStream && desired.backfillEnabled && streamArn) {
-      // A previous run enabled the stream but stopped before the mapping: finish its hand-off.
-      const tags = await deps.tables.listTags(tableArn);
-      if (tags[STREAM_TAG_KEY] === STREAM_TAG_VALUE && tags[STREAM_LABEL_TAG_KEY] === streamArn.split('/stream/')[1]) {
-        const result = await startBackfill({ tableName, tableArn, streamArn }, log);
-        log.info('reconciler action', { action: 'start-backfill', before: undefined, after: { result, resumed: true } });
-        deps.metrics.add('Action.start-backfill');
-      }
-    }
     return { ...(streamArn ? { streamArn } : {}), ...(mappingUuid ? { mappingUuid } : {}) };
   }
 
   /**
-   * Hands the table to the backfill, retrying a few times: once the mapping exists, later runs
-   * see nothing to do, so a hand-off that fails for good is reported loudly (error outcome,
-   * `BackfillStartErrors` metric) and is restarted with `{"action":"backfill","tableName":...}`.
+   * Hands the table to the backfill, retrying a few times. A start that still fails is
+   * reported (error outcome, `BackfillStartErrors` metric); the backfill is desired state, so
+   * the next reconcile or sweep observes no run for the stream and starts it again.
    */
   async function startBackfill(request: { tableName: string; tableArn: string; streamArn: string }, log: Logger) {
     for (let attempt = 0; ; attempt++) {
@@ -366,6 +381,38 @@ export function createOperator(input: OperatorDeps): Operator {
     }
   }
 
+  /** Whether the tags say the reconciler enabled `streamArn` (ListTagsOfResource once per stream and container). */
+  async function ownsStream(table: ObservedTable, streamArn: string): Promise<boolean> {
+    const known = streamOwnership.get(streamArn);
+    if (known !== undefined) return known;
+    const owned = streamEnabledByReconciler(await deps.tables.listTags(table.arn), streamArn);
+    streamOwnership.set(streamArn, owned);
+    return owned;
+  }
+
+  /**
+   * Observes the table's backfill: the run from the sweep's snapshot, else one GetItem. A
+   * failed state read leaves the backfill unobserved (no backfill action this time) rather
+   * than failing the table's stream, mapping and capacity.
+   */
+  async function observeTableBackfill(tableName: string, table: ObservedTable | null, snapshot: Snapshot | undefined, log: Logger): Promise<ObservedBackfill | undefined> {
+    const backfill = deps.backfill;
+    if (!desired.backfillEnabled || !backfill || !backfillObservable(table)) return undefined;
+    let run;
+    if (snapshot?.backfills) {
+      run = snapshot.backfills.get(tableName) ?? null;
+    } else {
+      try {
+        run = await backfill.getRun(tableName);
+      } catch (error) {
+        log.warn('backfill state not readable; backfill left for a later run', { error: describeError(error) });
+        deps.metrics.add('BackfillObserveErrors');
+        return undefined;
+      }
+    }
+    return observeBackfill(table, run, clock.now(), desired.backfillStallMs, ownsStream);
+  }
+
   async function reconcileOne(tableName: string, options: RunOptions, snapshot?: Snapshot): Promise<TableResult> {
     const log = deps.logger.child({ table: tableName });
     const dryRun = options.dryRun ?? false;
@@ -378,7 +425,9 @@ export function createOperator(input: OperatorDeps): Operator {
       try {
         let table = await deps.tables.describeTable(tableName);
         if (table && (table.status === 'CREATING' || table.status === 'UPDATING') && !dryRun) table = await waitUntilActive(tableName, deadline);
-        observed = attempt === 0 && snapshot ? observeFromSnapshot(snapshot, tableName, table) : await observeLive(deps.mappings, deps.scaling, tableName, table);
+        const fromSnapshot = attempt === 0 ? snapshot : undefined;
+        const backfill = await observeTableBackfill(tableName, table, fromSnapshot, log);
+        observed = fromSnapshot ? observeFromSnapshot(fromSnapshot, tableName, table, backfill) : await observeLive(deps.mappings, deps.scaling, tableName, table, backfill);
         const planned = planTable(observed, desired);
         if (dryRun) {
           return { table: tableName, outcome: Outcome.Planned, actions: planned.actions, conflicts: planned.conflicts, observed, ...(planned.state === PlanState.NotReady ? { reason: 'table not ACTIVE' } : {}) };
@@ -475,6 +524,16 @@ export function createOperator(input: OperatorDeps): Operator {
       const deadline = options.deadline ?? clock.now() + 240_000;
       const startAfter = options.startAfter ?? sweepCursor;
       const snapshot = await withRetry(() => loadSnapshot(deps.mappings, deps.scaling));
+      if (desired.backfillEnabled && deps.backfill) {
+        // Every run once per sweep (a few Scan pages of a small table), not a GetItem per table.
+        const backfill = deps.backfill;
+        try {
+          snapshot.backfills = await loadBackfillRuns(backfill);
+        } catch (error) {
+          deps.logger.warn('backfill states not readable; this sweep reads them per table', { error: describeError(error) });
+          deps.metrics.add('BackfillObserveErrors');
+        }
+      }
       const managed = managedTableNames(snapshot);
       const seen = new Set<string>();
       const results: TableResult[] = [];

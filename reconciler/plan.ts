@@ -4,6 +4,7 @@
  * same decisions, and total: every observed state yields a plan, never an exception.
  */
 import {
+  BackfillStartReason,
   ConflictKind,
   NEW_STREAM,
   POLICY_PREFIX,
@@ -19,6 +20,7 @@ import {
   type Desired,
   type MappingFields,
   type Observed,
+  type ObservedBackfill,
   type ObservedMapping,
   type ObservedTarget,
   type Plan,
@@ -156,7 +158,6 @@ function planMappings(observed: Observed, desired: Desired, target: string | und
   if (target === NEW_STREAM) {
     for (const m of live) actions.push({ type: 'delete-mapping', uuid: m.uuid, streamArn: m.streamArn, reason: 'old-stream' });
     actions.push({ type: 'create-mapping', streamArn: NEW_STREAM });
-    if (desired.backfillEnabled) actions.push({ type: 'start-backfill' });
     return actions;
   }
   for (const m of live.filter((x) => x.streamArn !== latest)) {
@@ -173,6 +174,36 @@ function planMappings(observed: Observed, desired: Desired, target: string | und
   const { changes, before } = mappingDrift(observedMappingFields(keeper), desiredMappingFields(desired));
   if (Object.keys(changes).length > 0) actions.push({ type: 'update-mapping', uuid: keeper.uuid, changes, before });
   return actions;
+}
+
+/**
+ * Whether the table's backfill run satisfies "a run for `streamArn` exists and is done (or
+ * is making progress)"; if not, why a start is needed. Pure: the observer uses it to decide
+ * whether the table's tags must be read at all, the planner to decide the action.
+ */
+export function backfillStartReason(backfill: Pick<ObservedBackfill, 'run' | 'idleMs'>, streamArn: string, stallMs: number): BackfillStartReason | undefined {
+  const run = backfill.run;
+  if (run === null) return BackfillStartReason.NoRun;
+  if (run.streamArn !== streamArn) return BackfillStartReason.OlderStream;
+  if (run.status === 'failed') return BackfillStartReason.Failed;
+  if (run.status === 'running' && (backfill.idleMs ?? 0) >= stallMs) return BackfillStartReason.Stalled;
+  return undefined;
+}
+
+/**
+ * The backfill as desired state: for a stream the reconciler enabled, a run for that stream
+ * exists and ends done. Planned after the mapping actions, so the forwarder is attached
+ * (at TRIM_HORIZON) before the scan starts. Streams the reconciler did not enable get none.
+ */
+function planBackfill(observed: Observed, desired: Desired, target: string | undefined): Action[] {
+  if (!desired.backfillEnabled || target === undefined) return [];
+  if (target === NEW_STREAM) return [{ type: 'start-backfill', reason: BackfillStartReason.StreamEnabled }];
+  const backfill = observed.backfill;
+  if (backfill === undefined || backfill.streamEnabledByReconciler === false) return [];
+  const reason = backfillStartReason(backfill, target, desired.backfillStallMs);
+  // Ownership is read only when a start is needed; unknown ownership starts nothing.
+  if (reason === undefined || backfill.streamEnabledByReconciler !== true) return [];
+  return [{ type: 'start-backfill', reason }];
 }
 
 function planCapacity(observed: Observed, desired: Desired): { actions: Action[]; conflicts: Conflict[]; revisitLater: boolean } {
@@ -251,12 +282,13 @@ export function plan(observed: Observed, desired: Desired): Plan {
   }
   const stream = planStream(observed, desired);
   const mappings = planMappings(observed, desired, stream.target);
+  const backfill = planBackfill(observed, desired, stream.target);
   const capacity = planCapacity(observed, desired);
   return {
     tableName: observed.tableName,
     state: PlanState.Active,
     // Stream first (mappings need it), then the mapping and backfill, then capacity.
-    actions: [...stream.actions, ...mappings, ...capacity.actions],
+    actions: [...stream.actions, ...mappings, ...backfill, ...capacity.actions],
     conflicts: [...stream.conflicts, ...capacity.conflicts],
     revisitLater: capacity.revisitLater,
   };

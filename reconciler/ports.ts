@@ -4,7 +4,7 @@
  * Each method is one AWS API call (list methods: one page), so counting calls is exact.
  * Adapters throw only {@link AwsCallError}; "not found" on reads is a value, not an error.
  */
-import type { ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget, MappingFields } from './model';
+import type { ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget, MappingFields } from './model';
 
 export interface Page<T> {
   items: T[];
@@ -74,7 +74,16 @@ export interface AnnouncePort {
   announce(announcements: Announcement[]): Promise<void>;
 }
 
-/** Starts the backfill of rows written before the stream existed (the backfill module implements it). */
+/** A backfill run as listed for a sweep (the state table's key names the table). */
+export interface BackfillRunEntry extends ObservedBackfillRun {
+  tableName: string;
+}
+
+/**
+ * The backfill of rows written before the stream existed (the backfill module's
+ * BackfillController implements it). The operator observes runs like any other state and
+ * calls start() when its plan says so; start() itself decides create, resume or kick.
+ */
 export interface BackfillStarter {
   start(request: {
     tableName: string;
@@ -83,6 +92,12 @@ export interface BackfillStarter {
     reason: 'stream-enabled' | 'manual';
     force?: boolean;
   }): Promise<'started' | 'already-running' | 'already-done'>;
+  /** The table's run (state table GetItem), or null when none was ever started. */
+  getRun(tableName: string): Promise<ObservedBackfillRun | null>;
+  /** One page of every table's run (state table Scan, summary fields only). */
+  listRuns(next?: string): Promise<Page<BackfillRunEntry>>;
+  /** A running run without progress for this long is kicked by start(). */
+  readonly stallAfterMs: number;
 }
 
 /** Time source; tests pass a fake that advances without waiting. */

@@ -56,11 +56,18 @@ describe('reconciler on moto', () => {
   let config: ReconcilerConfig;
   let backfills: { tableName: string; streamArn: string }[];
 
+  // A recording starter with the state table's observable side: one run per table, kept running.
+  const runs = new Map<string, { streamArn: string; runId: string; status: 'running'; updatedAt: number }>();
   const backfill: BackfillStarter = {
     start: async (request) => {
+      if (runs.get(request.tableName)?.streamArn === request.streamArn) return 'already-running';
       backfills.push({ tableName: request.tableName, streamArn: request.streamArn });
+      runs.set(request.tableName, { streamArn: request.streamArn, runId: `run-${backfills.length}`, status: 'running', updatedAt: Date.now() });
       return 'started';
     },
+    getRun: async (tableName) => runs.get(tableName) ?? null,
+    listRuns: async () => ({ items: [...runs].map(([tableName, run]) => ({ tableName, ...run })) }),
+    stallAfterMs: 15 * 60_000,
   };
   const newOperator = (): Operator => createOperator(createAwsDeps(config, {
     backfill, clock: quickClock,
@@ -85,6 +92,7 @@ describe('reconciler on moto', () => {
       SCALING_TARGET_UTILIZATION: '65', LOG_LEVEL: 'ERROR',
     });
     backfills = [];
+    runs.clear();
   });
 
   const createTable = (name: string, withIndex = false) =>

@@ -5,10 +5,11 @@
  * EventBridge's retry or the next sweep would.
  */
 import fc from 'fast-check';
-import { observeLive } from '../../../reconciler/observe';
+import { backfillObservable, observeBackfill, observeLive, streamEnabledByReconciler } from '../../../reconciler/observe';
+import { newRun } from '../../../reconciler/backfill/checkpoint';
 import { plan } from '../../../reconciler/plan';
 import { desiredFromConfig, Outcome } from '../../../reconciler/operator';
-import { POLICY_PREFIX, ScalableDimension, type ObservedMapping } from '../../../reconciler/model';
+import { POLICY_PREFIX, STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY, STREAM_TAG_VALUE, ScalableDimension, streamLabelOf, type ObservedMapping } from '../../../reconciler/model';
 import { FakeAws } from './fake-aws';
 import { DLQ_ARN, operatorOn } from './helpers';
 
@@ -35,6 +36,10 @@ const worldArb = fc.record({
   mappings: fc.array(mappingArb, { maxLength: 3 }),
   targets: fc.array(fc.record({ index: fc.nat(2), read: fc.boolean(), min: fc.constantFrom(1, 5), max: fc.constantFrom(100, 1000) }), { maxLength: 4 }),
   policies: fc.array(fc.record({ index: fc.nat(2), read: fc.boolean(), managed: fc.boolean(), value: fc.constantFrom(50, 70) }), { maxLength: 4 }),
+  /** Who the tags say enabled the stream: nobody, the reconciler (this stream), or the reconciler an older stream. */
+  tags: fc.constantFrom('none', 'owned', 'older-label'),
+  /** The backfill state table's run for the table, if any. */
+  run: fc.option(fc.record({ onLatest: fc.boolean(), status: fc.constantFrom('running', 'done', 'failed'), stalled: fc.boolean() }), { nil: undefined }),
 });
 
 type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
@@ -73,6 +78,18 @@ function buildWorld(aws: FakeAws, world: World): void {
     };
     aws.mappings.set(mapping.uuid, mapping);
   }
+  if (world.exists) {
+    const table = aws.tables.get(name)!;
+    if (world.tags !== 'none') {
+      table.tags = { [STREAM_TAG_KEY]: STREAM_TAG_VALUE, [STREAM_LABEL_TAG_KEY]: streamLabelOf(world.tags === 'owned' && latestArn ? latestArn : oldArn)! };
+    }
+  }
+  if (world.run) {
+    const now = aws.clock.now();
+    const updatedAt = world.run.stalled ? now - aws.backfill.stallAfterMs : now - 1_000;
+    const run = newRun({ tableName: name, tableArn: aws.tableArn(name), streamArn: world.run.onLatest && latestArn ? latestArn : oldArn, runId: 'run-0', reason: 'stream-enabled', totalSegments: 2, now: updatedAt });
+    aws.backfillStore.rows.set(name, { value: { ...run, status: world.run.status as 'running' | 'done' | 'failed' }, version: 1 });
+  }
   const resource = (index: number) => (index === 0 ? { id: `table/${name}`, kind: 'table' } : { id: `table/${name}/index/g${index - 1}`, kind: 'index' });
   const dimension = (kind: string, read: boolean) =>
     kind === 'table' ? (read ? ScalableDimension.TableRead : ScalableDimension.TableWrite) : read ? ScalableDimension.IndexRead : ScalableDimension.IndexWrite;
@@ -108,14 +125,19 @@ describe('reconcile convergence (property)', () => {
           summary = await operator.reconcileTables(['t']);
         }
         const table = await aws.tablePort.describeTable('t');
-        const observed = await observeLive(aws.mappingPort, aws.scalingPort, 't', table);
-        const again = plan(observed, desiredFromConfig(config, true));
+        const backfill = backfillObservable(table)
+          ? await observeBackfill(table, await aws.backfill.getRun('t'), aws.clock.now(), aws.backfill.stallAfterMs, async (t, arn) => streamEnabledByReconciler(await aws.tablePort.listTags(t.arn), arn))
+          : undefined;
+        const observed = await observeLive(aws.mappingPort, aws.scalingPort, 't', table, backfill);
+        const again = plan(observed, desiredFromConfig(config, aws.backfill));
         // Assess
         expect(summary.tables[0]!.outcome).not.toBe(Outcome.Error);
         expect(again.actions).toEqual([]);
         const live = observed.mappings.filter((m) => m.state !== 'Deleting');
         if (!table) expect(live).toEqual([]);
         else if (table.stream.viewType === 'NEW_AND_OLD_IMAGES') expect(live.map((m) => m.streamArn)).toEqual([table.stream.latestArn]);
+        // A stream the reconciler enabled has a backfill run for it (when backfill is on).
+        if (backfill?.streamEnabledByReconciler === true && env.BACKFILL_ENABLED === 'true') expect(backfill.run?.streamArn).toBe(table!.stream.latestArn);
       }),
       { numRuns: 300 },
     );

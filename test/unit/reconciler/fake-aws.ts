@@ -8,6 +8,11 @@
 import { AwsCallError, ErrorKind } from '../../../reconciler/errors';
 import type { MappingFields, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
 import type { Announcement, AnnouncePort, BackfillStarter, Clock, MappingPort, Page, ScalingPort, TablePort } from '../../../reconciler/ports';
+import { createBackfillStarter, type BackfillController } from '../../../reconciler/backfill/starter';
+import type { BackfillStateStore } from '../../../reconciler/backfill/state-store';
+import { createLogger } from '../../../src/observability/logger';
+import { createMetrics } from '../../../src/observability/metrics';
+import { FakeStore, TEST_SETTINGS } from '../backfill/fakes';
 
 export interface FakeTable extends ObservedTable {
   tags: Record<string, string>;
@@ -30,7 +35,12 @@ export class FakeAws {
   readonly targets = new Map<string, ObservedTarget>();
   readonly policies = new Map<string, ObservedPolicy>();
   readonly announcements: Announcement[] = [];
+  /** Backfill invocations the real starter made ('started' results), with the run's stream. */
   readonly backfills: { tableName: string; streamArn: string }[] = [];
+  /** The backfill state table (in memory, with the real store's conditions); tests edit runs here. */
+  readonly backfillStore = new FakeStore();
+  /** Shared by the operator (helpers pass it) and the backfill starter, so both judge stalls alike. */
+  readonly clock = fakeClock();
   calls: Record<string, number> = {};
   /** Operations that fail once with the given error kind/code (tests). */
   readonly failNext = new Map<string, { kind: string; code: string }[]>();
@@ -245,12 +255,45 @@ export class FakeAws {
     },
   };
 
-  readonly backfill: BackfillStarter = {
-    start: async (request) => {
-      this.backfills.push({ tableName: request.tableName, streamArn: request.streamArn });
-      return 'started';
-    },
+  /** The state store as the starter sees it, each call counted (GetItem, PutItem, Scan) like the other APIs. */
+  private readonly countedStore: BackfillStateStore = {
+    get: async (name) => { await this.call('GetItem'); return this.backfillStore.get(name); },
+    list: async (next) => { await this.call('Scan'); return this.backfillStore.list(next); },
+    putRun: async (state, version) => { await this.call('PutItem'); return this.backfillStore.putRun(state, version); },
+    saveSegment: async (...args) => { await this.call('UpdateItem'); return this.backfillStore.saveSegment(...args); },
+    finish: async (...args) => { await this.call('UpdateItem'); return this.backfillStore.finish(...args); },
   };
+
+  /** The backfill module's real starter (create / resume / kick decisions) over the in-memory state table. */
+  readonly backfill: BackfillStarter & BackfillController = (() => {
+    let runs = 0;
+    return createBackfillStarter({
+      settings: TEST_SETTINGS,
+      store: this.countedStore,
+      source: { describe: async () => { throw new Error('not used by start()'); }, scanPage: async () => { throw new Error('not used by start()'); } } as never,
+      publisher: { publish: async () => { throw new Error('not used by start()'); } } as never,
+      invoker: {
+        invoke: async (payload) => {
+          await this.call('Invoke');
+          const run = (await this.backfillStore.get(payload.tableName))!.value;
+          this.backfills.push({ tableName: payload.tableName, streamArn: run.streamArn });
+        },
+      },
+      region: 'eu-west-1', // only snapshot events use it; start() publishes none
+      logger: createLogger({ service: 'fake-backfill', level: 'ERROR', write: () => undefined }),
+      metrics: createMetrics({ service: 'fake-backfill', write: () => undefined }),
+      clock: this.clock,
+      random: () => 0.5,
+      newRunId: () => `run-${++runs}`,
+    });
+  })();
+
+  /** Lets every backfill run finish (status done), as the backfill invocations would. */
+  finishBackfills(status: 'done' | 'failed' = 'done'): void {
+    for (const [name, row] of this.backfillStore.rows) {
+      this.backfillStore.rows.set(name, { value: { ...row.value, status, updatedAt: this.clock.now(), finishedAt: this.clock.now() }, version: row.version + 1 });
+    }
+  }
 }
 
 /** A clock whose sleep advances time instantly. */

@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
 import { createTableFilter } from '../../../src/table-filter';
 import { createOperator, type OperatorDeps } from '../../../reconciler/operator';
-import { FakeAws, fakeClock } from './fake-aws';
+import { FakeAws } from './fake-aws';
 
 export const FORWARDER_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:dms-event-bus-forwarder';
 export const DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:dms-event-bus-dlq';
@@ -26,7 +26,7 @@ export function operatorOn(aws: FakeAws, env: Record<string, string> = {}, overr
     backfill: aws.backfill,
     logger: createLogger({ service: 'test', level: 'DEBUG', write: (line) => logs.push(JSON.parse(line)) }),
     metrics: createMetrics({ service: 'test', write: () => undefined }),
-    clock: fakeClock(),
+    clock: aws.clock,
     ...overrides,
   };
   return { operator: createOperator(deps), deps, logs, config };

@@ -230,8 +230,8 @@ describe('operator.reconcileTables', () => {
     const broken = new FakeAws();
     broken.addTable('a');
     let calls = 0;
-    const failTwice = { start: async () => { calls += 1; if (calls <= 2) throw new Error('state table unavailable'); return 'started' as const; } };
-    const alwaysFails = { start: async () => { throw new Error('state table unavailable'); } };
+    const failTwice = { ...flaky.backfill, start: async () => { calls += 1; if (calls <= 2) throw new Error('state table unavailable'); return 'started' as const; } };
+    const alwaysFails = { ...broken.backfill, start: async () => { throw new Error('state table unavailable'); } };
     // Act
     const recovered = await operatorOn(flaky, {}, { backfill: failTwice }).operator.reconcileTables(['a']);
     const failed = await operatorOn(broken, {}, { backfill: alwaysFails }).operator.reconcileTables(['a']);
@@ -240,7 +240,6 @@ describe('operator.reconcileTables', () => {
     expect(calls).toBe(3);
     expect(failed.tables[0]).toMatchObject({ outcome: Outcome.Error, error: { message: 'state table unavailable' } });
   });
-
   it('does not touch excluded tables, and a dry run changes nothing but returns the plan', async () => {
     // Prepare
     const aws = new FakeAws();
@@ -370,5 +369,147 @@ describe('operator.sweep', () => {
     expect(second.complete).toBe(true);
     expect(second.tables.map((t) => t.table)).toEqual(['t2', 't3', 't4', 't5', 't6', 't7', 't8', 't9', 't0', 't1']);
     expect(aws.mappings.size).toBe(10);
+  });
+});
+
+describe('operator: the backfill as desired state', () => {
+  const MINUTE = 60_000;
+  const failingStart = (aws: FakeAws) => ({ ...aws.backfill, start: async () => { throw new Error('state table unavailable'); } });
+
+  it('a backfill whose start failed for good is started by a later sweep, then left alone', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders');
+    const failed = await operatorOn(aws, {}, { backfill: failingStart(aws) }).operator.reconcileTables(['orders']);
+    const { operator } = operatorOn(aws);
+    // Act
+    const sweep = await operator.sweep();
+    aws.calls = {};
+    const again = await operator.sweep();
+    // Assess
+    const streamArn = aws.tables.get('orders')!.stream.latestArn;
+    expect(failed.tables[0]!.outcome).toBe(Outcome.Error);
+    expect(sweep.tables[0]!.actions[0]).toEqual({ type: 'start-backfill', reason: 'no-run' }); // then the capacity the failed run did not reach
+    expect(aws.backfills).toEqual([{ tableName: 'orders', streamArn }]);
+    expect(aws.backfillStore.rows.get('orders')!.value).toMatchObject({ streamArn, status: 'running', reason: 'stream-enabled' });
+    expect(again.counts.converged).toBe(1);
+    expect(aws.calls.Invoke).toBeUndefined();
+  });
+
+  it('a single-table reconcile also starts a missing backfill (one GetItem to observe it)', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders');
+    await operatorOn(aws, {}, { backfill: failingStart(aws) }).operator.reconcileTables(['orders']);
+    const { operator } = operatorOn(aws);
+    // Act
+    const result = await operator.reconcileTables(['orders']);
+    aws.calls = {};
+    const again = await operator.reconcileTables(['orders']);
+    // Assess
+    // The failed run stopped at the backfill (capacity comes after it), so this run finishes both.
+    expect(result.tables[0]!.actions.map((a) => a.type)).toEqual(['start-backfill', 'register-target', 'put-policy', 'register-target', 'put-policy']);
+    expect(aws.backfills).toHaveLength(1);
+    expect(again.tables[0]!.outcome).toBe(Outcome.Converged);
+    expect(aws.calls.GetItem).toBe(1);
+    expect(aws.calls.ListTagsOfResource).toBeUndefined();
+  });
+
+  it('a sweep resumes a failed run and kicks a stalled one, and leaves a done run and a progressing run alone', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    for (const name of ['done', 'failed', 'progressing', 'stalled']) aws.addTable(name);
+    const { operator } = operatorOn(aws);
+    await operator.sweep();
+    const runIds = new Map([...aws.backfillStore.rows].map(([name, row]) => [name, row.value.runId]));
+    aws.clock.advance(16 * MINUTE); // past the starter's 15 min stall threshold
+    const set = (name: string, status: 'running' | 'done' | 'failed', updatedAt: number) => {
+      const row = aws.backfillStore.rows.get(name)!;
+      aws.backfillStore.rows.set(name, { value: { ...row.value, status, updatedAt }, version: row.version + 1 });
+    };
+    set('done', 'done', aws.clock.now() - 20 * MINUTE);
+    set('failed', 'failed', aws.clock.now() - 1 * MINUTE);
+    set('progressing', 'running', aws.clock.now() - 1 * MINUTE);
+    aws.backfills.length = 0;
+    // Act
+    const sweep = await operator.sweep();
+    // Assess
+    const started = Object.fromEntries(sweep.tables.filter((t) => t.actions.length > 0).map((t) => [t.table, t.actions]));
+    expect(started).toEqual({
+      failed: [{ type: 'start-backfill', reason: 'failed' }],
+      stalled: [{ type: 'start-backfill', reason: 'stalled' }],
+    });
+    expect(aws.backfills.map((b) => b.tableName).sort()).toEqual(['failed', 'stalled']);
+    // The starter resumed and kicked the same runs (no new run id, no lost checkpoint).
+    expect(aws.backfillStore.rows.get('failed')!.value).toMatchObject({ runId: runIds.get('failed'), status: 'running' });
+    expect(aws.backfillStore.rows.get('stalled')!.value.runId).toBe(runIds.get('stalled'));
+    expect(sweep.counts).toMatchObject({ seen: 4, converged: 2, changed: 2, errors: 0 });
+  });
+
+  it('a re-created table gets a new run for its new stream, also when the first start failed', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders');
+    const { operator } = operatorOn(aws);
+    await operator.reconcileTables(['orders']);
+    aws.finishBackfills();
+    const firstRun = aws.backfillStore.rows.get('orders')!.value;
+    aws.tables.delete('orders');
+    aws.addTable('orders'); // DROP_AND_CREATE: a new table, no stream yet
+    await operatorOn(aws, {}, { backfill: failingStart(aws) }).operator.reconcileTables(['orders']);
+    // Act
+    const sweep = await operator.sweep();
+    // Assess
+    const streamArn = aws.tables.get('orders')!.stream.latestArn!;
+    expect(streamArn).not.toBe(firstRun.streamArn);
+    expect(sweep.tables[0]!.actions[0]).toEqual({ type: 'start-backfill', reason: 'older-stream' });
+    expect(aws.backfillStore.rows.get('orders')!.value).toMatchObject({ streamArn, status: 'running' });
+    expect(aws.backfillStore.rows.get('orders')!.value.runId).not.toBe(firstRun.runId);
+  });
+
+  it('does not backfill a table whose stream the reconciler did not enable, and reads its tags once per container', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('legacy', { stream: { enabled: true, viewType: 'NEW_AND_OLD_IMAGES', latestArn: aws.newStreamArn('legacy') } });
+    const { operator } = operatorOn(aws);
+    // Act
+    const first = await operator.sweep();
+    aws.calls = {};
+    const second = await operator.sweep();
+    // Assess
+    expect(first.tables[0]!.actions.map((a) => a.type)).toEqual(['create-mapping', 'register-target', 'put-policy', 'register-target', 'put-policy']);
+    expect(aws.backfills).toEqual([]);
+    expect(second.counts.converged).toBe(1);
+    expect(aws.calls.ListTagsOfResource).toBeUndefined();
+  });
+
+  it('a sweep over converged tables with done backfills reads the state table once, not per table', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    for (let i = 0; i < 250; i++) aws.addTable(`t${String(i).padStart(3, '0')}`);
+    const { operator } = operatorOn(aws);
+    await operator.sweep();
+    aws.finishBackfills();
+    aws.calls = {};
+    // Act
+    const sweep = await operator.sweep();
+    // Assess
+    expect(sweep.counts.converged).toBe(250);
+    expect(aws.calls.Scan).toBe(3); // 100 runs a page in the fake
+    expect(aws.calls.GetItem).toBeUndefined();
+    expect(aws.calls.ListTagsOfResource).toBeUndefined();
+  });
+
+  it('an unreadable state table leaves the backfill for later and still converges the rest', async () => {
+    // Prepare
+    const aws = new FakeAws();
+    aws.addTable('orders', { stream: { enabled: true, viewType: 'NEW_AND_OLD_IMAGES', latestArn: aws.newStreamArn('orders') } });
+    aws.failNext.set('GetItem', [{ kind: ErrorKind.Terminal, code: 'AccessDeniedException' }]);
+    // Act
+    const summary = await operatorOn(aws).operator.reconcileTables(['orders']);
+    // Assess
+    expect(summary.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect(summary.tables[0]!.actions.map((a) => a.type)).not.toContain('start-backfill');
+    expect(aws.mappings.size).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { plan, desiredMappingFields } from '../../../reconciler/plan';
 import { desiredFromConfig } from '../../../reconciler/operator';
-import type { Observed, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
+import type { Observed, ObservedBackfill, ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
 import { testConfig, DLQ_ARN } from './helpers';
 
 const ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/t';
@@ -29,6 +29,12 @@ const IR = 'dynamodb:index:ReadCapacityUnits';
 const IW = 'dynamodb:index:WriteCapacityUnits';
 const convergedScaling = { targets: [target('table/t', TR), target('table/t', TW)], policies: [policy('table/t', TR), policy('table/t', TW)] };
 const observed = (over: Partial<Observed> = {}): Observed => ({ tableName: 't', table: table(), mappings: [goodMapping()], ...convergedScaling, ...over });
+const STALL = 15 * 60_000;
+const run = (over: Partial<ObservedBackfillRun> = {}): ObservedBackfillRun => ({ streamArn: LATEST, runId: 'r1', status: 'done', updatedAt: 0, ...over });
+/** Observed backfill; `owned` as the tags say (undefined: tags not read). */
+const backfill = (r: ObservedBackfillRun | null, idleMs: number | undefined, owned?: boolean): ObservedBackfill => ({
+  run: r, ...(idleMs !== undefined ? { idleMs } : {}), ...(owned !== undefined ? { streamEnabledByReconciler: owned } : {}),
+});
 
 describe('plan', () => {
   const desired = desiredFromConfig(testConfig(), true);
@@ -63,6 +69,21 @@ describe('plan', () => {
     ['on-demand mode: switch billing, remove targets', observed(), ['set-billing-mode', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target'], { CAPACITY_MODE: 'on-demand' }],
     ['on-demand mode, already on-demand: nothing', observed({ table: table({ billingMode: 'PAY_PER_REQUEST' }), targets: [], policies: [] }), [], { CAPACITY_MODE: 'on-demand' }],
     ['capacity off: drifted scaling left alone', observed({ targets: [], policies: [] }), [], { CAPACITY_MODE: 'off' }],
+    // The backfill as desired state (our stream: a done run for it; others: nothing).
+    ['backfill: done run for the current stream: nothing', observed({ backfill: backfill(run(), 60_000) }), []],
+    ['backfill: running run making progress: nothing', observed({ backfill: backfill(run({ status: 'running' }), STALL - 1) }), []],
+    ['backfill: no run for our stream: start', observed({ backfill: backfill(null, undefined, true) }), ['start-backfill']],
+    ['backfill: failed run: start (the starter resumes it)', observed({ backfill: backfill(run({ status: 'failed' }), 1_000, true) }), ['start-backfill']],
+    ['backfill: running run stalled: start (the starter kicks it)', observed({ backfill: backfill(run({ status: 'running' }), STALL, true) }), ['start-backfill']],
+    ['backfill: done run for an older stream (re-created table): start', observed({ backfill: backfill(run({ streamArn: OLD }), 1_000, true) }), ['start-backfill']],
+    ['backfill: stream not enabled by the reconciler: nothing', observed({ backfill: backfill(null, undefined, false) }), []],
+    ['backfill: failed run on a stream not ours: nothing', observed({ backfill: backfill(run({ status: 'failed' }), 1_000, false) }), []],
+    ['backfill: ownership not read: nothing', observed({ backfill: backfill(null, undefined) }), []],
+    ['backfill: not observed (state unreadable): nothing', observed({ backfill: undefined }), []],
+    ['backfill: disabled: nothing', observed({ backfill: backfill(null, undefined, true) }), [], { BACKFILL_ENABLED: 'false' }],
+    ['backfill: missing mapping: attach first, then start', observed({ mappings: [], backfill: backfill(null, undefined, true) }), ['create-mapping', 'start-backfill']],
+    ['backfill: conflicting stream reported: nothing', observed({ table: table({ stream: { enabled: true, viewType: 'KEYS_ONLY', latestArn: LATEST } }), backfill: backfill(null, undefined, true) }), []],
+    ['backfill: before capacity actions', observed({ policies: [], backfill: backfill(null, undefined, true) }), ['start-backfill', 'put-policy', 'put-policy']],
   ];
 
   // Every row gets an env object so jest does not mistake the 4th parameter for `done`.
@@ -116,5 +137,34 @@ describe('plan', () => {
     const result = plan(observed({ table: table({ indexes: [{ name: 'g', status: 'CREATING' }] }) }), desired);
     // Assess
     expect(result.revisitLater).toBe(true);
+  });
+
+  it.each([
+    ['no run', backfill(null, undefined, true), 'no-run'],
+    ['older stream', backfill(run({ streamArn: OLD }), 0, true), 'older-stream'],
+    ['failed', backfill(run({ status: 'failed' }), 0, true), 'failed'],
+    ['stalled', backfill(run({ status: 'running' }), STALL, true), 'stalled'],
+  ])('says why it starts a backfill: %s', (_name, input, reason) => {
+    // Act
+    const result = plan(observed({ backfill: input }), desired);
+    // Assess
+    expect(result.actions).toEqual([{ type: 'start-backfill', reason }]);
+  });
+
+  it('starts the backfill of a stream it enables after attaching the mapping, without observing any run', () => {
+    // Act
+    const result = plan(observed({ table: table({ stream: { enabled: false } }), mappings: [] }), desired);
+    // Assess
+    expect(result.actions.slice(2)).toEqual([{ type: 'create-mapping', streamArn: 'new-stream' }, { type: 'start-backfill', reason: 'stream-enabled' }]);
+  });
+
+  it('uses the stall threshold of the backfill starter it is given', () => {
+    // Prepare
+    const quick = desiredFromConfig(testConfig(), { stallAfterMs: 60_000 });
+    // Act
+    const result = plan(observed({ backfill: backfill(run({ status: 'running' }), 60_000, true) }), quick);
+    // Assess
+    expect(quick.backfillStallMs).toBe(60_000);
+    expect(result.actions.map((a) => a.type)).toEqual(['start-backfill']);
   });
 });
