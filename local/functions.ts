@@ -6,11 +6,7 @@
 import './esm-interop'; // before the handlers: their @middy/core is ESM-only
 import type { Context } from 'aws-lambda';
 import { createHandler as createForwarder } from '../forwarder/index';
-import { createHandler as createReconciler, type HandlerDeps } from '../reconciler/index';
-import { createAwsDeps } from '../reconciler/aws-deps';
-import { createBackfillAwsDeps, createBackfillStarter, handleBackfillInvocation, parseBackfillInvocation, type BackfillDeps } from '../reconciler/backfill/index';
-import { createOperator } from '../reconciler/operator';
-import { loadBackfillConfig } from '../src/config/backfill';
+import { createDefaultDeps, createHandler as createReconciler, type HandlerDeps } from '../reconciler/index';
 import { loadReconcilerConfig } from '../src/config/reconciler';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
@@ -31,26 +27,11 @@ export function createForwarderHandler(env: Readonly<Record<string, string>>, wr
  * createDefaultDeps builds, except that logs and metrics go to `write`.
  */
 export function createLocalReconcilerHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
-  const deps = (): HandlerDeps => {
-    const config = loadReconcilerConfig(env);
-    const logger = createLogger({ service: 'reconciler', level: config.logLevel, write });
-    const metrics = createMetrics({ service: 'reconciler', write });
-    let backfillDeps: BackfillDeps | undefined;
-    const getBackfillDeps = () =>
-      (backfillDeps ??= createBackfillAwsDeps(loadBackfillConfig(env), { logger: logger.child({ component: 'backfill' }), metrics }));
-    const backfill = config.backfillEnabled ? createBackfillStarter(getBackfillDeps()) : undefined;
-    const operator = createOperator(createAwsDeps(config, { logger, metrics, ...(backfill ? { backfill } : {}) }));
-    return {
-      config,
-      operator,
-      logger,
-      metrics,
-      backfill: (event, context) => {
-        parseBackfillInvocation(event);
-        return handleBackfillInvocation(event, context, getBackfillDeps());
-      },
-    };
-  };
+  const deps = (): HandlerDeps =>
+    createDefaultDeps(env, {
+      logger: createLogger({ service: 'reconciler', level: loadReconcilerConfig(env).logLevel, write }),
+      metrics: createMetrics({ service: 'reconciler', write }),
+    });
   const handler = createReconciler(deps);
   return (event, context: Context) => handler(event, context) as Promise<unknown>;
 }

@@ -115,18 +115,30 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
   });
 }
 
+/** Parts of the default dependencies a caller may replace (the local run sends logs and metrics elsewhere). */
+export interface DefaultDepsOverrides {
+  /** Replaces the JSON logger (stdout); the backfill module gets a `component: backfill` child of it. */
+  logger?: Logger;
+  /** Replaces the EMF metrics (stdout); shared with the backfill module. */
+  metrics?: Metrics;
+  /** Replaces parts of the backfill module's AWS dependencies (for example its invoker). */
+  backfill?: Partial<BackfillDeps>;
+}
+
 /**
  * Real dependencies from the environment, built on the first invocation. The backfill
  * module (reconciler/backfill) is wired in twice: as the operator's BackfillStarter when
- * BACKFILL_ENABLED, and as the handler of `{"action":"backfill"}` invocations (built on
- * first use, so a deployment without backfill settings fails only that route, clearly).
+ * BACKFILL_ENABLED (the operator observes runs through it and starts them), and as the
+ * handler of `{"action":"backfill"}` invocations (built on first use, so a deployment
+ * without backfill settings fails only that route, clearly).
  */
-export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
+export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, overrides: DefaultDepsOverrides = {}): HandlerDeps {
   const config = loadReconcilerConfig(env);
-  const logger = createLogger({ service: 'reconciler', level: config.logLevel });
-  const metrics = createMetrics({ service: 'reconciler' });
+  const logger = overrides.logger ?? createLogger({ service: 'reconciler', level: config.logLevel });
+  const metrics = overrides.metrics ?? createMetrics({ service: 'reconciler' });
   let backfillDeps: BackfillDeps | undefined;
-  const getBackfillDeps = () => (backfillDeps ??= createBackfillAwsDeps(loadBackfillConfig(env), { logger: logger.child({ component: 'backfill' }), metrics }));
+  const getBackfillDeps = () =>
+    (backfillDeps ??= createBackfillAwsDeps(loadBackfillConfig(env), { logger: logger.child({ component: 'backfill' }), metrics, ...overrides.backfill }));
   const backfill = config.backfillEnabled ? createBackfillStarter(getBackfillDeps()) : undefined;
   const operator = createOperator(createAwsDeps(config, { logger, metrics, ...(backfill ? { backfill } : {}) }));
   return {

@@ -142,4 +142,23 @@ describe('createDefaultDeps', () => {
     // Assess
     expect(result).toMatchObject({ status: 'malformed', error: expect.stringContaining('tableName') });
   });
+
+  it('uses the logger and metrics it is given, for the operator and the backfill module alike', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'local', level: 'DEBUG', write: (line) => lines.push(line) });
+    const metrics = createMetrics({ service: 'local', write: (line) => lines.push(line) });
+    const env = {
+      FORWARDER_FUNCTION_ARN: FORWARDER, BACKFILL_STATE_TABLE: 'state', KINESIS_STREAM_NAME: 'changes', AWS_REGION: 'eu-west-1',
+    };
+    // Act
+    const deps = createDefaultDeps(env, { logger, metrics, backfill: { invoker: { invoke: async () => undefined } } });
+    const handler = createHandler(deps);
+    await handler({ action: 'backfill', tableName: '' }, context);
+    // Assess
+    expect(deps.logger).toBe(logger);
+    expect(deps.metrics).toBe(metrics);
+    expect(lines.some((line) => line.includes('malformed backfill invocation'))).toBe(true);
+    expect(lines.some((line) => line.includes('"MalformedEvents"'))).toBe(true);
+  });
 });
