@@ -60,6 +60,10 @@ function describe(value: unknown): string {
 
 const invalid = (problem: string) => new InvalidAttributeValueError('', problem);
 
+/** 1 for the ASCII characters a JSON string holds as they are: printable, not '"' nor '\\'. */
+const PLAIN_ASCII = new Uint8Array(0x80);
+for (let c = 0x20; c < 0x7f; c++) PLAIN_ASCII[c] = c === 0x22 || c === 0x5c ? 0 : 1;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX = '0123456789abcdef';
@@ -130,7 +134,7 @@ export class JsonByteWriter {
     let i = 0;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) break;
+      if (c > 0x7e || PLAIN_ASCII[c] === 0) break; // one table load instead of four comparisons
       buf[pos + i] = c;
     }
     pos += i;
