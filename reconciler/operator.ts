@@ -218,6 +218,7 @@ export function createOperator(input: OperatorDeps): Operator {
     let streamArn = observed.table?.stream.latestArn;
     let streamLabel: string | undefined;
     let mappingUuid: string | undefined;
+    let backfillFailure: { error: unknown } | undefined;
     for (const action of planned.actions) {
       switch (action.type) {
         case 'enable-stream': {
@@ -264,8 +265,14 @@ export function createOperator(input: OperatorDeps): Operator {
         case 'start-backfill': {
           // Planned after the mapping actions: the forwarder reads the stream before the scan starts.
           if (!deps.backfill || !streamArn) break;
-          const result = await startBackfill({ tableName, tableArn, streamArn }, log);
-          logAction(log, action, { result });
+          try {
+            const result = await startBackfill({ tableName, tableArn, streamArn }, log);
+            logAction(log, action, { result });
+          } catch (error) {
+            // Capacity does not wait for the backfill: apply the rest, then report this failure.
+            backfillFailure = { error };
+            continue;
+          }
           break;
         }
         case 'register-target':
@@ -287,6 +294,7 @@ export function createOperator(input: OperatorDeps): Operator {
       }
       applied.push(action);
     }
+    if (backfillFailure) throw backfillFailure.error;
     return { ...(streamArn ? { streamArn } : {}), ...(mappingUuid ? { mappingUuid } : {}) };
   }
 

@@ -388,8 +388,9 @@ describe('operator: the backfill as desired state', () => {
     const again = await operator.sweep();
     // Assess
     const streamArn = aws.tables.get('orders')!.stream.latestArn;
-    expect(failed.tables[0]!.outcome).toBe(Outcome.Error);
-    expect(sweep.tables[0]!.actions[0]).toEqual({ type: 'start-backfill', reason: 'no-run' }); // then the capacity the failed run did not reach
+    expect(failed.tables[0]).toMatchObject({ outcome: Outcome.Error, error: { message: 'state table unavailable' } });
+    expect(aws.targets.size).toBe(2); // capacity did not wait for the failed backfill start
+    expect(sweep.tables[0]!.actions).toEqual([{ type: 'start-backfill', reason: 'no-run' }]);
     expect(aws.backfills).toEqual([{ tableName: 'orders', streamArn }]);
     expect(aws.backfillStore.rows.get('orders')!.value).toMatchObject({ streamArn, status: 'running', reason: 'stream-enabled' });
     expect(again.counts.converged).toBe(1);
@@ -407,8 +408,7 @@ describe('operator: the backfill as desired state', () => {
     aws.calls = {};
     const again = await operator.reconcileTables(['orders']);
     // Assess
-    // The failed run stopped at the backfill (capacity comes after it), so this run finishes both.
-    expect(result.tables[0]!.actions.map((a) => a.type)).toEqual(['start-backfill', 'register-target', 'put-policy', 'register-target', 'put-policy']);
+    expect(result.tables[0]!.actions).toEqual([{ type: 'start-backfill', reason: 'no-run' }]);
     expect(aws.backfills).toHaveLength(1);
     expect(again.tables[0]!.outcome).toBe(Outcome.Converged);
     expect(aws.calls.GetItem).toBe(1);
@@ -462,7 +462,7 @@ describe('operator: the backfill as desired state', () => {
     // Assess
     const streamArn = aws.tables.get('orders')!.stream.latestArn!;
     expect(streamArn).not.toBe(firstRun.streamArn);
-    expect(sweep.tables[0]!.actions[0]).toEqual({ type: 'start-backfill', reason: 'older-stream' });
+    expect(sweep.tables[0]!.actions).toEqual([{ type: 'start-backfill', reason: 'older-stream' }]);
     expect(aws.backfillStore.rows.get('orders')!.value).toMatchObject({ streamArn, status: 'running' });
     expect(aws.backfillStore.rows.get('orders')!.value.runId).not.toBe(firstRun.runId);
   });
