@@ -21,6 +21,8 @@ import { createAwsDeps } from '../../reconciler/aws-deps';
 import { createOperator, Outcome, type Operator } from '../../reconciler/operator';
 import { createHandler } from '../../reconciler/index';
 import type { BackfillStarter, Clock } from '../../reconciler/ports';
+import { createBackfillAwsDeps, createBackfillStarter, type BackfillInvocation } from '../../reconciler/backfill/index';
+import { loadBackfillConfig } from '../../src/config/backfill';
 import { useLocalAws } from '../support/local-aws';
 import { SAMPLES } from '../unit/reconciler/cloudtrail-samples';
 
@@ -236,5 +238,40 @@ describe('reconciler on moto', () => {
     expect(planned.tables[0]!.actions.map((a) => a.type)).toEqual(['enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill']);
     expect(swept.tables[0]).toMatchObject({ table: 'orders', outcome: Outcome.Requeue, retry: 'now' });
     expect(swept.counts.errors).toBe(0);
+  });
+
+  it('converges the backfill through the real starter and state table: a failed start is repaired by a sweep, a done run is left alone', async () => {
+    // Prepare
+    await ddb.send(new CreateTableCommand({
+      TableName: 'backfill-state', BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    }));
+    await createTable('orders');
+    const invoked: BackfillInvocation[] = [];
+    const backfillDeps = createBackfillAwsDeps(
+      loadBackfillConfig({ BACKFILL_STATE_TABLE: 'backfill-state', KINESIS_STREAM_NAME: 'unused', AWS_REGION: localAws().region }),
+      { invoker: { invoke: async (payload) => { invoked.push(payload); } }, logger: createLogger({ service: 't', level: 'ERROR' }), metrics: createMetrics({ service: 't', write: () => undefined }) },
+    );
+    const real = createBackfillStarter(backfillDeps);
+    // The state table is the project's own: excluded, as a deployment's include patterns do.
+    const operatorWith = (starter: BackfillStarter) => createOperator(createAwsDeps({ ...config, exclude: [...config.exclude, 'backfill-state'] }, {
+      backfill: starter, clock: quickClock, logger: createLogger({ service: 'reconciler-test', level: 'ERROR' }), metrics: createMetrics({ service: 'reconciler-test', write: () => undefined }),
+    }));
+    const failed = await operatorWith({ ...real, start: async () => { throw new Error('state table unavailable'); } }).reconcileTables(['orders']);
+    const operator = operatorWith(real);
+    // Act
+    const repaired = await operator.sweep();
+    const run = (await real.getRun('orders'))!;
+    await backfillDeps.store.finish('orders', run.runId, 'done', undefined, Date.now());
+    const after = await operator.sweep();
+    // Assess
+    const streamArn = (await describe('orders')).LatestStreamArn;
+    expect(failed.tables[0]!.outcome).toBe(Outcome.Error);
+    expect(repaired.tables.find((t) => t.table === 'orders')!.actions).toEqual([{ type: 'start-backfill', reason: 'no-run' }]);
+    expect(run).toMatchObject({ tableName: 'orders', streamArn, status: 'running' });
+    expect(invoked).toEqual([{ action: 'backfill', tableName: 'orders', runId: run.runId }]);
+    expect((await real.listRuns()).items).toEqual([expect.objectContaining({ tableName: 'orders', streamArn, status: 'done' })]);
+    expect(after.tables.find((t) => t.table === 'orders')!.outcome).toBe(Outcome.Converged);
   });
 });
