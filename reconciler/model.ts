@@ -117,14 +117,10 @@ export interface Desired {
 /** Marker for "the stream this plan enables" (its ARN is known only after UpdateTable). */
 export const NEW_STREAM = 'new-stream' as const;
 
-export interface MappingFields {
-  batchSize: number;
-  batchingWindowSeconds: number;
-  parallelizationFactor: number;
-  maxRetryAttempts: number;
-  maxRecordAgeSeconds: number;
-  bisectOnError: boolean;
+/** Every field of a mapping the reconciler compares: the configured settings plus the fixed ones. */
+export interface MappingFields extends Omit<MappingSettings, 'onFailureDestination'> {
   functionResponseTypes: string[];
+  /** Always present (undefined = no destination), so a removed destination is a drift too. */
   onFailureDestination: string | undefined;
   enabled: boolean;
 }
