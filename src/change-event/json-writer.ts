@@ -72,7 +72,10 @@ const SHORT_ESCAPE: Readonly<Record<number, number>> = { 0x08: 0x62, 0x09: 0x74,
 
 /**
  * A growable UTF-8 buffer holding JSON text. Not re-entrant: one writer is reused for
- * every event (the encoder is synchronous), so nothing is allocated per value.
+ * every event (the encoder is synchronous), so nothing is allocated per value. It keeps
+ * the size of the largest event it has written; with DynamoDB's 400 KB item limit that
+ * is a few MB at worst (two images, every character escaped), a fair price for a
+ * long-lived Lambda container.
  */
 export class JsonByteWriter {
   private buf: Buffer;
