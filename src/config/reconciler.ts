@@ -33,6 +33,7 @@ export const RECONCILER_ENV = [
   'STREAM_CONFLICT_POLICY',
   'EVENT_BUS_NAME',
   'BACKFILL_ENABLED',
+  'BACKFILL_STATE_TABLE',
   'SWEEP_CONCURRENCY',
   'SWEEP_TIME_RESERVE_SECONDS',
   'LOG_LEVEL',
@@ -69,6 +70,17 @@ export interface ReconcilerConfig {
   logLevel: LogLevel;
 }
 
+/**
+ * The project's own tables (the backfill state table) are never managed, whatever the
+ * include patterns say: with the default include "*" the reconciler would otherwise put a
+ * stream and the forwarder on its own bookkeeping.
+ */
+function withOwnTablesExcluded(exclude: string[], env: Env): string[] {
+  const stateTable = readOptionalString(env, 'BACKFILL_STATE_TABLE');
+  // Table names hold no glob characters, so the name is a pattern matching only itself.
+  return stateTable === undefined ? exclude : [...exclude, stateTable];
+}
+
 const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/;
 
 export function loadReconcilerConfig(env: Env): ReconcilerConfig {
@@ -94,7 +106,7 @@ export function loadReconcilerConfig(env: Env): ReconcilerConfig {
     region: arnMatch[2]!,
     account: arnMatch[3]!,
     include: readList(env, 'TABLE_INCLUDE_PATTERNS', ['*']),
-    exclude: readList(env, 'TABLE_EXCLUDE_PATTERNS', ['awsdms_*']),
+    exclude: withOwnTablesExcluded(readList(env, 'TABLE_EXCLUDE_PATTERNS', ['awsdms_*']), env),
     ...(creatorRolePattern === undefined ? {} : { creatorRolePattern }),
     capacity: {
       mode: readEnum(env, 'CAPACITY_MODE', Object.values(CapacityMode), CapacityMode.Autoscale),

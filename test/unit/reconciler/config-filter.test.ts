@@ -46,6 +46,18 @@ describe('loadReconcilerConfig', () => {
     // Assess
     expect([...read].sort()).toEqual([...RECONCILER_ENV].sort());
   });
+
+  it("never manages the project's own backfill state table, whatever the include patterns say", () => {
+    // Prepare
+    const env = { FORWARDER_FUNCTION_ARN: FORWARDER_ARN, TABLE_INCLUDE_PATTERNS: '*', BACKFILL_STATE_TABLE: 'dms-event-bus-BackfillStateTable-1AB2' };
+    // Act
+    const config = loadReconcilerConfig(env);
+    const filter = createTableFilter({ include: config.include, exclude: config.exclude });
+    // Assess
+    expect(config.exclude).toEqual(['awsdms_*', 'dms-event-bus-BackfillStateTable-1AB2']);
+    expect(filter.includesName('dms-event-bus-BackfillStateTable-1AB2')).toBe(false);
+    expect(filter.includesName('dms_orders')).toBe(true);
+  });
 });
 
 describe('table filter', () => {
