@@ -178,7 +178,13 @@ export function createPoller(options: PollerOptions): Poller {
               await startIterator(state);
               continue;
             }
-            const records: LambdaDynamoDbRecord[] = page.records.map((record) => toLambdaRecord(record, mapping.streamArn, options.region));
+            const fresh = page.records.filter((record) => isAfter(record.dynamodb?.SequenceNumber, state.lastRead));
+            if (fresh.length < page.records.length) {
+              // A shard never yields a record twice on AWS; moto can when writes race a read.
+              // Delivering it again would be a duplicate Lambda itself never causes.
+              log?.warn('emulator returned records already read; skipped', { count: page.records.length - fresh.length, shardId: state.shard.shardId });
+            }
+            const records: LambdaDynamoDbRecord[] = fresh.map((record) => toLambdaRecord(record, mapping.streamArn, options.region));
             consumer.enqueue(records);
             if (records.length > 0) {
               state.lastRead = records[records.length - 1]!.dynamodb.SequenceNumber;
@@ -304,4 +310,10 @@ export function createPoller(options: PollerOptions): Poller {
     stats: () => ({ ...stats }),
     activeMappings: () => [...workers.keys()],
   };
+}
+
+/** Stream sequence numbers are decimal strings of up to 40 digits: compare them as integers. */
+function isAfter(sequenceNumber: string | undefined, lastRead: string | undefined): boolean {
+  if (sequenceNumber === undefined || lastRead === undefined) return true;
+  return BigInt(sequenceNumber) > BigInt(lastRead);
 }

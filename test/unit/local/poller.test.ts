@@ -69,6 +69,41 @@ describe('createPoller', () => {
     expect(delivered).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('never delivers a record twice when the emulator repeats records it already returned', async () => {
+    // Prepare: moto can hand out a record again when writes race a read; AWS never does
+    const stream = fakeStream();
+    const repeatingReader: StreamReader = {
+      ...stream.reader,
+      getRecords: async (iterator, limit) => {
+        await new Promise((resolve) => setImmediate(resolve)); // a real read yields to timers
+        const page = await stream.reader.getRecords(iterator, limit);
+        const start = Number(iterator);
+        const repeated = start > 0 ? await stream.reader.getRecords(String(start - 1), 1) : { records: [] };
+        return { records: [...repeated.records, ...page.records], nextIterator: page.nextIterator };
+      },
+    };
+    const delivered: string[] = [];
+    const poller = createPoller({
+      mappings: { listStreamMappings: async () => [baseMapping] },
+      streams: repeatingReader,
+      destination: { send: async () => undefined },
+      functions: { fwd: async (event) => { delivered.push(...(event as DynamoDBStreamEvent).Records.map((r) => r.eventID!)); return {}; } },
+      region: 'us-east-1',
+      pollIntervalMs: 5,
+      mappingRefreshMs: 10,
+    });
+    // Act
+    poller.start();
+    ['a', 'b'].forEach(stream.write);
+    await until(() => delivered.length >= 2);
+    ['c', 'd'].forEach(stream.write);
+    await until(() => delivered.length >= 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await poller.stop();
+    // Assess
+    expect(delivered).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('skips mappings of functions it does not run, and stops polling a removed mapping', async () => {
     // Prepare
     const stream = fakeStream();
