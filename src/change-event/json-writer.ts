@@ -1,7 +1,7 @@
 /**
  * Exact, fast DynamoDB AttributeValue -> JSON, written straight to UTF-8 bytes.
  *
- * The mapping (documented in docs/forwarder.md):
+ * The mapping (documented in README.md, "Value mapping"):
  * | DynamoDB | JSON |
  * |---|---|
  * | S | string |
