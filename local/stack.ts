@@ -11,6 +11,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateFunctionCommand, GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { stateTableDefinition } from '../reconciler/backfill/state-store';
 
 /** The names the local run uses; everything is prefixed so the reconciler's filter can leave it alone. */
 export const LOCAL_NAMES = {
@@ -122,20 +123,7 @@ async function ensureStream(kinesis: KinesisClient, name: string, shardCount: nu
 async function ensureStateTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
   try {
     // Same key schema as BackfillStateTable in template.yaml.
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await dynamodb.send(new CreateTableCommand(stateTableDefinition(name)));
   } catch (error) {
     if (nameOf(error) !== 'ResourceInUseException') throw error;
   }

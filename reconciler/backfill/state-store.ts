@@ -14,6 +14,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
+  type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -72,6 +73,26 @@ export interface BackfillStateStore {
  */
 export const STATE_TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const STATE_SORT_KEY = 'backfill';
+
+/**
+ * The state table's definition as CreateTable input (the local run and the tests create it;
+ * template.yaml's BackfillStateTable declares the same keys).
+ */
+export function stateTableDefinition(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey } = STATE_TABLE_KEY;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+  };
+}
 
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });

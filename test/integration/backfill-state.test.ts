@@ -6,7 +6,7 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { applyPage, claim, newRun } from '../../reconciler/backfill/checkpoint';
 import { StateConflictError } from '../../reconciler/backfill/errors';
-import { createDynamoDbStateStore, type BackfillStateStore } from '../../reconciler/backfill/state-store';
+import { createDynamoDbStateStore, stateTableDefinition, type BackfillStateStore } from '../../reconciler/backfill/state-store';
 import { createDynamoDbClient } from '../../src/aws/clients';
 import { useLocalAws } from '../support/local-aws';
 
@@ -22,20 +22,7 @@ describe('DynamoDB backfill state store', () => {
 
   beforeAll(async () => {
     const client = createDynamoDbClient();
-    await client.send(
-      new CreateTableCommand({
-        TableName: STATE_TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await client.send(new CreateTableCommand(stateTableDefinition(STATE_TABLE)));
     store = createDynamoDbStateStore(client, STATE_TABLE);
   });
 
