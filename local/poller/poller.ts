@@ -82,6 +82,8 @@ interface ShardState {
   notBefore: number;
   /** Where the shard was first opened; reused if the iterator expires before any record was read. */
   initialType: 'TRIM_HORIZON' | 'LATEST';
+  /** Event ids of the records read last, to drop the ones moto hands out again (see readFresh). */
+  readonly recentIds: RecentIds;
 }
 
 /** Creates a poller; call start() to begin and stop() to end. */
@@ -120,6 +122,7 @@ export function createPoller(options: PollerOptions): Poller {
         iterator: undefined,
         lastRead: undefined,
         drained: false,
+        recentIds: recentIds(),
         notBefore: 0,
         consumer: new ShardConsumer(mapping, {
           invoke: async (event) => {
@@ -178,10 +181,12 @@ export function createPoller(options: PollerOptions): Poller {
               await startIterator(state);
               continue;
             }
-            const fresh = page.records.filter((record) => isAfter(record.dynamodb?.SequenceNumber, state.lastRead));
+            // A shard never yields a record twice on AWS. moto does: two concurrent writes can get
+            // the same sequence number, and its next iterator then starts at the second one again.
+            // Such a record is the same record (same eventID): delivering it again would be a
+            // duplicate Lambda never causes. Two records sharing a sequence number are both new.
+            const fresh = page.records.filter((record) => state.recentIds.addIfNew(record.eventID));
             if (fresh.length < page.records.length) {
-              // A shard never yields a record twice on AWS; moto can when writes race a read.
-              // Delivering it again would be a duplicate Lambda itself never causes.
               log?.warn('emulator returned records already read; skipped', { count: page.records.length - fresh.length, shardId: state.shard.shardId });
             }
             const records: LambdaDynamoDbRecord[] = fresh.map((record) => toLambdaRecord(record, mapping.streamArn, options.region));
@@ -312,8 +317,21 @@ export function createPoller(options: PollerOptions): Poller {
   };
 }
 
-/** Stream sequence numbers are decimal strings of up to 40 digits: compare them as integers. */
-function isAfter(sequenceNumber: string | undefined, lastRead: string | undefined): boolean {
-  if (sequenceNumber === undefined || lastRead === undefined) return true;
-  return BigInt(sequenceNumber) > BigInt(lastRead);
+/** A bounded memory of the last event ids seen, oldest forgotten first. */
+interface RecentIds {
+  /** True (and remembered) when the id was not among the recent ones; records without an id are always new. */
+  addIfNew(id: string | undefined): boolean;
+}
+
+export function recentIds(capacity = 10_000): RecentIds {
+  const ids = new Set<string>();
+  return {
+    addIfNew(id) {
+      if (id === undefined) return true;
+      if (ids.has(id)) return false;
+      ids.add(id);
+      if (ids.size > capacity) ids.delete(ids.values().next().value as string);
+      return true;
+    },
+  };
 }

@@ -104,6 +104,36 @@ describe('createPoller', () => {
     expect(delivered).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('delivers two different records that the emulator gave one sequence number', async () => {
+    // Prepare: moto numbers records by the shard's length, so two concurrent writes can share one
+    const stream = fakeStream();
+    ['a', 'b', 'c'].forEach(stream.write);
+    const sharedSequence: StreamReader = {
+      ...stream.reader,
+      getRecords: async (iterator, limit) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        const page = await stream.reader.getRecords(iterator, Math.min(limit, 1)); // one record a page
+        return { ...page, records: page.records.map((r) => (r.eventID === 'b' ? { ...r, dynamodb: { ...r.dynamodb, SequenceNumber: '100' } } : r)) };
+      },
+    };
+    const delivered: string[] = [];
+    const poller = createPoller({
+      mappings: { listStreamMappings: async () => [baseMapping] },
+      streams: sharedSequence,
+      destination: { send: async () => undefined },
+      functions: { fwd: async (event) => { delivered.push(...(event as DynamoDBStreamEvent).Records.map((r) => r.eventID!)); return {}; } },
+      region: 'us-east-1',
+      pollIntervalMs: 5,
+      mappingRefreshMs: 10,
+    });
+    // Act
+    poller.start();
+    await until(() => delivered.length >= 3);
+    await poller.stop();
+    // Assess
+    expect(delivered).toEqual(['a', 'b', 'c']);
+  });
+
   it('skips mappings of functions it does not run, and stops polling a removed mapping', async () => {
     // Prepare
     const stream = fakeStream();
