@@ -39,6 +39,21 @@ async function until(condition: () => boolean, timeoutMs = 5_000) {
   }
 }
 
+/** A poller of baseMapping over `streams` whose function records the event ids it is given. */
+function deliveringPoller(streams: StreamReader) {
+  const delivered: string[] = [];
+  const poller = createPoller({
+    mappings: { listStreamMappings: async () => [baseMapping] },
+    streams,
+    destination: { send: async () => undefined },
+    functions: { fwd: async (event) => { delivered.push(...(event as DynamoDBStreamEvent).Records.map((r) => r.eventID!)); return {}; } },
+    region: 'us-east-1',
+    pollIntervalMs: 5,
+    mappingRefreshMs: 10,
+  });
+  return { poller, delivered };
+}
+
 describe('createPoller', () => {
   it('keeps the checkpoint when a mapping is updated: nothing is delivered twice', async () => {
     // Prepare
@@ -82,16 +97,7 @@ describe('createPoller', () => {
         return { records: [...repeated.records, ...page.records], nextIterator: page.nextIterator };
       },
     };
-    const delivered: string[] = [];
-    const poller = createPoller({
-      mappings: { listStreamMappings: async () => [baseMapping] },
-      streams: repeatingReader,
-      destination: { send: async () => undefined },
-      functions: { fwd: async (event) => { delivered.push(...(event as DynamoDBStreamEvent).Records.map((r) => r.eventID!)); return {}; } },
-      region: 'us-east-1',
-      pollIntervalMs: 5,
-      mappingRefreshMs: 10,
-    });
+    const { poller, delivered } = deliveringPoller(repeatingReader);
     // Act
     poller.start();
     ['a', 'b'].forEach(stream.write);
@@ -116,16 +122,7 @@ describe('createPoller', () => {
         return { ...page, records: page.records.map((r) => (r.eventID === 'b' ? { ...r, dynamodb: { ...r.dynamodb, SequenceNumber: '100' } } : r)) };
       },
     };
-    const delivered: string[] = [];
-    const poller = createPoller({
-      mappings: { listStreamMappings: async () => [baseMapping] },
-      streams: sharedSequence,
-      destination: { send: async () => undefined },
-      functions: { fwd: async (event) => { delivered.push(...(event as DynamoDBStreamEvent).Records.map((r) => r.eventID!)); return {}; } },
-      region: 'us-east-1',
-      pollIntervalMs: 5,
-      mappingRefreshMs: 10,
-    });
+    const { poller, delivered } = deliveringPoller(sharedSequence);
     // Act
     poller.start();
     await until(() => delivered.length >= 3);
