@@ -97,7 +97,7 @@ async function readChangeStream(kinesis: KinesisClient, streamName: string): Pro
  * A consumer's view of `table` from the events alone. Per key (one key = one partition
  * key = one shard, so the shard's order is the key's order): a stream event always
  * decides (insert/modify: its new image; remove: gone); a snapshot only fills a key no
- * stream event has spoken for (see README.md, "How consumers converge", for why that is exact).
+ * stream event has spoken for (see docs/change-events.md, "How consumers converge", for why that is exact).
  */
 function rebuild(records: Array<{ partitionKey: string; event: KinesisEvent }>, table: string): Map<string, unknown> {
   const state = new Map<string, { fromStream: boolean; item: unknown }>();
