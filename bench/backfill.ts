@@ -9,12 +9,15 @@
  */
 import { BatchWriteItemCommand, CreateTableCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { applyEnv, startLocalAws } from '../local/emulators';
 import { provisionLocalStack } from '../local/stack';
-import { createBackfillAwsDeps, createBackfillStarter, handleBackfillInvocation, type BackfillDeps } from '../reconciler/backfill';
+import { createBackfillStarter } from '../reconciler/backfill';
+import { createBackfillAwsDeps, handleBackfillInvocation, type BackfillDeps } from '../snapshot/index';
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../src/aws/clients';
 import { loadBackfillConfig } from '../src/config/backfill';
+import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 
@@ -103,7 +106,7 @@ async function backfillSeconds(env: Record<string, string>, segments: number, ta
       },
     },
   });
-  const starter = createBackfillStarter(deps);
+  const starter = createBackfillStarter({ ...deps, settings: loadBackfillStarterConfig({ ...env, BACKFILL_SEGMENTS: String(segments) }), newRunId: () => randomUUID() });
   const started = performance.now();
   const result = await starter.start({ tableName: TABLE, tableArn, streamArn, reason: 'manual', force: true });
   if (result !== 'started') throw new Error(`backfill did not start: ${result}`);

@@ -17,15 +17,15 @@ import { parseArgs } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetEventSourceMappingCommand, GetFunctionCommand, InvokeCommand, ListEventSourceMappingsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../src/aws/clients';
-import { loadBackfillConfig } from '../src/config/backfill';
+import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../src/config/reconciler';
 import { ConfigurationError } from '../src/errors';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { createTableFilter } from '../src/table-filter';
 import { createAwsDeps } from '../reconciler/aws-deps';
-import { createBackfillAwsDeps, createBackfillStarter, getBackfillStatus, handleBackfillInvocation } from '../reconciler/backfill/index';
-import { createDynamoDbStateStore } from '../reconciler/backfill/state-store';
+import { createBackfillStarter, createReconcilerBackfillDeps, getBackfillStatus, handleBackfillRequest } from '../reconciler/backfill/index';
+import { createDynamoDbStateStore } from '../src/backfill-state/state-store';
 import { createOperator, type RunSummary } from '../reconciler/operator';
 import { applyEnv } from '../local/emulators';
 import { followKinesis } from '../local/kinesis-reader';
@@ -153,11 +153,10 @@ function quietDeps(values: Values) {
   return { logger: createLogger({ service: 'cli', write }), metrics: createMetrics({ service: 'cli', write: () => undefined }) };
 }
 
-/** The backfill's dependencies if it is configured (BACKFILL_STATE_TABLE, KINESIS_STREAM_NAME), else undefined. */
+/** The backfill starter's dependencies if it is configured (BACKFILL_STATE_TABLE, SNAPSHOT_FUNCTION_NAME), else undefined. */
 function backfillDepsIfConfigured(values: Values) {
   try {
-    const config = loadBackfillConfig({ ...process.env, ...(values['function-name'] ? { RECONCILER_FUNCTION_NAME: values['function-name'] } : {}) });
-    return createBackfillAwsDeps(config, quietDeps(values));
+    return createReconcilerBackfillDeps(loadBackfillStarterConfig(process.env), { logger: quietDeps(values).logger });
   } catch (error) {
     if (error instanceof ConfigurationError) return undefined;
     throw error;
@@ -276,7 +275,7 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       const config = await reconcilerConfig(values, lambda);
       const backfillDeps = config.backfillEnabled ? backfillDepsIfConfigured(values) : undefined;
       const backfill = backfillDeps ? createBackfillStarter(backfillDeps) : undefined;
-      if (config.backfillEnabled && !backfill) io.err('note: backfills are not started in-process without BACKFILL_STATE_TABLE and KINESIS_STREAM_NAME (or use --invoke).');
+      if (config.backfillEnabled && !backfill) io.err('note: backfills are not started in-process without BACKFILL_STATE_TABLE and SNAPSHOT_FUNCTION_NAME (or use --invoke).');
       const operator = createOperator(createAwsDeps(config, { ...quietDeps(values), ...(backfill ? { backfill } : {}) }));
       io.err(name === 'sweep' || args.length === 0 ? 'Reconciling every table in scope…' : `Reconciling ${args.join(', ')}…`);
       const summary = name === 'sweep' || args.length === 0 ? await operator.sweep({ trigger: 'cli' }) : await operator.reconcileTables(args, { trigger: 'cli' });
@@ -320,9 +319,9 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
         return 0;
       }
       const deps = backfillDepsIfConfigured(values);
-      if (!deps) throw new UserFacingError('The backfill needs BACKFILL_STATE_TABLE, KINESIS_STREAM_NAME and RECONCILER_FUNCTION_NAME (or use --invoke --function-name <reconciler>).');
+      if (!deps) throw new UserFacingError('The backfill needs BACKFILL_STATE_TABLE and SNAPSHOT_FUNCTION_NAME (or use --invoke --function-name <reconciler>).');
       try {
-        const response = await handleBackfillInvocation(payload, { awsRequestId: 'cli', getRemainingTimeInMillis: () => 60_000 }, deps);
+        const response = await handleBackfillRequest(payload, deps);
         io.out(values.json ? JSON.stringify(response, null, 2) : `backfill of ${args[0]}: ${'result' in response ? response.result : response.kind}`);
       } catch (error) {
         if ((error as Error).name === 'ResourceNotFoundException' || /not found/i.test((error as Error).message)) throw new UserFacingError(`Table ${args[0]} not found.`);

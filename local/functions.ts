@@ -7,8 +7,10 @@ import './esm-interop'; // before the handlers: their @middy/core is ESM-only
 import type { Context } from 'aws-lambda';
 import { createHandler as createForwarder } from '../forwarder/index';
 import { createDefaultDeps, createHandler as createReconciler, type HandlerDeps } from '../reconciler/index';
+import { createBackfillAwsDeps, createHandler as createSnapshot } from '../snapshot/index';
+import { loadBackfillConfig } from '../src/config/backfill';
 import { loadReconcilerConfig } from '../src/config/reconciler';
-import { createLogger } from '../src/observability/logger';
+import { createLogger, parseLogLevel } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import type { LocalFunction } from './poller';
 
@@ -33,5 +35,20 @@ export function createLocalReconcilerHandler(env: Readonly<Record<string, string
       metrics: createMetrics({ service: 'reconciler', write }),
     });
   const handler = createReconciler(deps);
+  return (event, context: Context) => handler(event, context) as Promise<unknown>;
+}
+
+/**
+ * The snapshot function's handler (snapshot/index.ts createHandler) with the dependencies
+ * its entry point builds, except that logs and metrics go to `write`. Its continuations
+ * go through the Lambda API (the local front), as in AWS.
+ */
+export function createLocalSnapshotHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
+  const handler = createSnapshot(() =>
+    createBackfillAwsDeps(loadBackfillConfig(env), {
+      logger: createLogger({ service: 'snapshot', level: parseLogLevel(env.LOG_LEVEL), write }),
+      metrics: createMetrics({ service: 'snapshot', write }),
+    }),
+  );
   return (event, context: Context) => handler(event, context) as Promise<unknown>;
 }

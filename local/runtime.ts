@@ -1,6 +1,6 @@
 /**
  * The whole pipeline running locally: emulators, the resources template.yaml deploys,
- * the real forwarder and reconciler handlers in-process, the Lambda front that runs their
+ * the real forwarder, reconciler and snapshot handlers in-process, the Lambda front that runs their
  * invocations, the event source mapping poller, and a periodic scheduled sweep. Used by
  * `npm start`, the `dms-event-bus local` command, the end-to-end test and the benchmark.
  *
@@ -17,7 +17,7 @@ import { createMotoBackedEsmApi, type EsmApi } from './esm-api';
 import { localContext, startLambdaFront, type LambdaFront } from './lambda-front';
 import { createMappingSource, createPoller, createSqsDestination, createStreamReader, type LocalFunction, type Poller } from './poller';
 import { functionEnvironment, LOCAL_ACCOUNT_ID, provisionLocalStack, type LocalStack } from './stack';
-import { createForwarderHandler, createLocalReconcilerHandler } from './functions';
+import { createForwarderHandler, createLocalReconcilerHandler, createLocalSnapshotHandler } from './functions';
 
 export interface LocalRuntimeOptions {
   readonly region?: string;
@@ -114,6 +114,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   cleanups.push(applyEnv(env));
   functions[stack.forwarderFunctionName] = createForwarderHandler(env, write);
   functions[stack.reconcilerFunctionName] = createLocalReconcilerHandler(env, write);
+  functions[stack.snapshotFunctionName] = createLocalSnapshotHandler(env, write);
 
   const lambda = new LambdaClient({ endpoint: front.url });
   const poller = createPoller({

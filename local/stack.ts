@@ -1,7 +1,7 @@
 /**
  * Creates in the emulators what template.yaml deploys, under fixed local names: the
  * Kinesis change stream, the forwarder's dead-letter queue, the backfill state table, an
- * IAM role and the two functions registered in the Lambda API (moto needs the forwarder
+ * IAM role and the three functions registered in the Lambda API (moto needs the forwarder
  * to exist before the reconciler can create event source mappings to it). Idempotent:
  * running it against emulators that already hold the stack reuses what is there.
  *
@@ -11,7 +11,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateFunctionCommand, GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { stateTableDefinition } from '../reconciler/backfill/state-store';
+import { stateTableDefinition } from '../src/backfill-state/state-store';
 
 /** The names the local run uses; everything is prefixed so the reconciler's filter can leave it alone. */
 export const LOCAL_NAMES = {
@@ -21,6 +21,7 @@ export const LOCAL_NAMES = {
   role: 'dms-event-bus-local-role',
   forwarder: 'dms-event-bus-forwarder',
   reconciler: 'dms-event-bus-reconciler',
+  snapshot: 'dms-event-bus-snapshot',
 } as const;
 
 /** moto's fixed account id. */
@@ -36,6 +37,8 @@ export interface LocalStack {
   readonly reconcilerFunctionArn: string;
   readonly forwarderFunctionName: string;
   readonly reconcilerFunctionName: string;
+  readonly snapshotFunctionArn: string;
+  readonly snapshotFunctionName: string;
 }
 
 export interface StackClients {
@@ -133,12 +136,13 @@ async function ensureStateTable(dynamodb: DynamoDBClient, name: string): Promise
 /** Creates (or finds) every resource of the local stack. */
 export async function provisionLocalStack(clients: StackClients, options: StackOptions): Promise<LocalStack> {
   const roleArn = await ensureLambdaRole(options.motoUrl, options.region, LOCAL_NAMES.role);
-  const [streamArn, queue, , forwarderFunctionArn, reconcilerFunctionArn] = await Promise.all([
+  const [streamArn, queue, , forwarderFunctionArn, reconcilerFunctionArn, snapshotFunctionArn] = await Promise.all([
     ensureStream(clients.kinesis, LOCAL_NAMES.stream, options.shardCount ?? 4),
     clients.sqs.send(new CreateQueueCommand({ QueueName: LOCAL_NAMES.forwarderDlq })),
     ensureStateTable(clients.dynamodb, LOCAL_NAMES.backfillStateTable),
     ensureFunction(clients.lambda, LOCAL_NAMES.forwarder, roleArn),
     ensureFunction(clients.lambda, LOCAL_NAMES.reconciler, roleArn),
+    ensureFunction(clients.lambda, LOCAL_NAMES.snapshot, roleArn),
   ]);
   const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
   return {
@@ -151,6 +155,8 @@ export async function provisionLocalStack(clients: StackClients, options: StackO
     reconcilerFunctionArn,
     forwarderFunctionName: LOCAL_NAMES.forwarder,
     reconcilerFunctionName: LOCAL_NAMES.reconciler,
+    snapshotFunctionArn,
+    snapshotFunctionName: LOCAL_NAMES.snapshot,
   };
 }
 
@@ -196,6 +202,9 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     BACKFILL_MAX_SEGMENT_ATTEMPTS: '5',
     SWEEP_CONCURRENCY: '4',
     SWEEP_TIME_RESERVE_SECONDS: '20',
+    // reconciler (starts backfills) and snapshot function (runs them, continues itself)
+    SNAPSHOT_FUNCTION_NAME: stack.snapshotFunctionName,
+    // the CLI's --invoke target
     RECONCILER_FUNCTION_NAME: stack.reconcilerFunctionName,
     ...overrides,
   };

@@ -15,9 +15,10 @@ import { DmsEventBusError, describeError, MalformedInputError } from '../src/err
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createMetrics, type Metrics } from '../src/observability/metrics';
 import { createTableFilter } from '../src/table-filter';
-import { loadBackfillConfig } from '../src/config/backfill';
+import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { createAwsDeps } from './aws-deps';
-import { createBackfillAwsDeps, createBackfillStarter, handleBackfillInvocation, parseBackfillInvocation, type BackfillDeps } from './backfill/index';
+import { parseBackfillInvocation } from '../src/backfill-state/invocation';
+import { createBackfillStarter, createReconcilerBackfillDeps, handleBackfillRequest, type ReconcilerBackfillDeps } from './backfill/index';
 import { parseRequest } from './events';
 import { createOperator, Outcome, type Operator, type RunSummary } from './operator';
 
@@ -31,7 +32,7 @@ export interface HandlerDeps {
   operator: Operator;
   logger: Logger;
   metrics: Metrics;
-  /** The backfill module's invocation handler (`{"action":"backfill"}`); absent = route disabled. */
+  /** The handler of `{"action":"backfill"}` requests (start a run, or hand one to the snapshot function); absent = route disabled. */
   backfill?: (event: Record<string, unknown>, context: Context) => Promise<unknown>;
 }
 
@@ -117,28 +118,28 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
 
 /** Parts of the default dependencies a caller may replace (the local run sends logs and metrics elsewhere). */
 export interface DefaultDepsOverrides {
-  /** Replaces the JSON logger (stdout); the backfill module gets a `component: backfill` child of it. */
+  /** Replaces the JSON logger (stdout); the backfill starter gets a `component: backfill` child of it. */
   logger?: Logger;
-  /** Replaces the EMF metrics (stdout); shared with the backfill module. */
+  /** Replaces the EMF metrics (stdout). */
   metrics?: Metrics;
-  /** Replaces parts of the backfill module's AWS dependencies (for example its invoker). */
-  backfill?: Partial<BackfillDeps>;
+  /** Replaces parts of the backfill starter's AWS dependencies (for example its invoker). */
+  backfill?: Partial<ReconcilerBackfillDeps>;
 }
 
 /**
  * Real dependencies from the environment, built on the first invocation. The backfill
- * module (reconciler/backfill) is wired in twice: as the operator's BackfillStarter when
- * BACKFILL_ENABLED (the operator observes runs through it and starts them), and as the
- * handler of `{"action":"backfill"}` invocations (built on first use, so a deployment
- * without backfill settings fails only that route, clearly).
+ * starter (reconciler/backfill) is wired in twice: as the operator's BackfillStarter when
+ * BACKFILL_ENABLED (the operator observes runs through it and starts them in the snapshot
+ * function), and as the handler of `{"action":"backfill"}` requests (built on first use,
+ * so a deployment without backfill settings fails only that route, clearly).
  */
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, overrides: DefaultDepsOverrides = {}): HandlerDeps {
   const config = loadReconcilerConfig(env);
   const logger = overrides.logger ?? createLogger({ service: 'reconciler', level: config.logLevel });
   const metrics = overrides.metrics ?? createMetrics({ service: 'reconciler' });
-  let backfillDeps: BackfillDeps | undefined;
+  let backfillDeps: ReconcilerBackfillDeps | undefined;
   const getBackfillDeps = () =>
-    (backfillDeps ??= createBackfillAwsDeps(loadBackfillConfig(env), { logger: logger.child({ component: 'backfill' }), metrics, ...overrides.backfill }));
+    (backfillDeps ??= createReconcilerBackfillDeps(loadBackfillStarterConfig(env), { logger: logger.child({ component: 'backfill' }), ...overrides.backfill }));
   const backfill = config.backfillEnabled ? createBackfillStarter(getBackfillDeps()) : undefined;
   const operator = createOperator(createAwsDeps(config, { logger, metrics, ...(backfill ? { backfill } : {}) }));
   return {
@@ -146,9 +147,9 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, override
     operator,
     logger,
     metrics,
-    backfill: (event, context) => {
+    backfill: (event) => {
       parseBackfillInvocation(event); // bad input is reported as such, before any configuration is read
-      return handleBackfillInvocation(event, context, getBackfillDeps());
+      return handleBackfillRequest(event, getBackfillDeps());
     },
   };
 }

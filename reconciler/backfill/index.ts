@@ -1,29 +1,23 @@
 /**
- * The backfill module's public face (issue 6).
- * - The reconciler handler routes `{"action":"backfill", ...}` to handleBackfillInvocation
- *   and gives its operator createBackfillStarter(deps) as the BackfillStarter.
- * - The CLI uses createBackfillStarter(deps).start / getBackfillStatus.
- * - createBackfillAwsDeps(config, overrides) wires the AWS adapters; the local run passes
- *   its own `invoker` (moto runs no Lambda functions) to continue runs in-process.
+ * The reconciler's side of the backfill: it starts runs and observes them, the snapshot
+ * function runs them (scans and publishes).
+ * - The operator gets createBackfillStarter(deps) as its BackfillStarter.
+ * - A direct invocation `{"action":"backfill","tableName":...,"force"?:...}` (the CLI's
+ *   `backfill --invoke`) starts or resumes a run of the table's current stream.
+ * - A payload with a `runId` (a continuation sent to this function by an earlier version of
+ *   the stack) is handed on to the snapshot function unchanged.
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { randomUUID } from 'node:crypto';
-import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../../src/aws/clients';
-import type { BackfillConfig } from '../../src/config/backfill';
-import { ConfigurationError, DmsEventBusError, MalformedInputError } from '../../src/errors';
+import { createDynamoDbClient, createLambdaClient } from '../../src/aws/clients';
+import { createLambdaInvoker, parseBackfillInvocation } from '../../src/backfill-state/invocation';
+import { createDynamoDbStateStore } from '../../src/backfill-state/state-store';
+import type { BackfillStarterConfig } from '../../src/config/backfill-starter';
+import { ConfigurationError, DmsEventBusError } from '../../src/errors';
 import { createLogger } from '../../src/observability/logger';
-import { createMetrics } from '../../src/observability/metrics';
-import { createKinesisPort, createPublisher } from '../../src/publisher';
-import type { BackfillDeps, BackfillInvocation, BackfillInvoker } from './deps';
-import { translateAwsError } from './errors';
-import { runBackfillInvocation, type RunResult } from './runner';
-import { createSnapshotPublisher } from './snapshot-publisher';
-import { createDynamoDbSourceTable } from './source-table';
-import { createBackfillStarter, type BackfillStartResult } from './starter';
-import { createDynamoDbStateStore } from './state-store';
+import { createDynamoDbTablePort } from '../adapters/dynamodb';
+import type { TablePort } from '../ports';
+import { createBackfillStarter, type BackfillStartResult, type StarterDeps } from './starter';
 
-export { BACKFILL_METRICS, type BackfillDeps, type BackfillInvocation, type BackfillInvoker, type BackfillSettings } from './deps';
-export { LEASE_GRACE_MS, RUN_OUTCOME, runBackfillInvocation, type RunContext, type RunOutcome, type RunResult } from './runner';
 export {
   createBackfillStarter,
   getBackfillStatus,
@@ -34,136 +28,60 @@ export {
   type BackfillStartRequest,
   type BackfillStartResult,
   type BackfillStatusView,
+  type StarterDeps,
 } from './starter';
-export { STATE_SORT_KEY, STATE_TABLE_KEY, type BackfillRunSummary, type BackfillStateStore, type RunSummaryPage } from './state-store';
-export { BACKFILL_STATUS, SEGMENT_STATUS, type BackfillState, type SegmentState } from './checkpoint';
 
-/** The parts of a Lambda context the backfill uses. */
-export interface BackfillLambdaContext {
-  readonly awsRequestId: string;
-  getRemainingTimeInMillis(): number;
+/** What the reconciler's backfill route needs: the starter's ports and DescribeTable. */
+export interface ReconcilerBackfillDeps extends StarterDeps {
+  readonly tables: Pick<TablePort, 'describeTable'>;
 }
 
-/** What a backfill invocation returns: the run's progress, or the start decision of a manual one. */
-export type BackfillInvocationResponse =
-  | ({ readonly action: 'backfill'; readonly kind: 'run' } & RunResult)
-  | { readonly action: 'backfill'; readonly kind: 'start'; readonly tableName: string; readonly result: BackfillStartResult };
+/** What a backfill request to the reconciler returns. */
+export type BackfillRequestResponse =
+  | { readonly action: 'backfill'; readonly kind: 'start'; readonly tableName: string; readonly result: BackfillStartResult }
+  | { readonly action: 'backfill'; readonly kind: 'handed-over'; readonly tableName: string; readonly runId: string };
 
-/** Validates a `{"action":"backfill", ...}` payload. */
-export function parseBackfillInvocation(event: unknown): BackfillInvocation {
-  if (typeof event !== 'object' || event === null) throw new MalformedInputError('backfill invocation must be a JSON object');
-  const record = event as Record<string, unknown>;
-  if (record.action !== 'backfill') throw new MalformedInputError(`backfill invocation needs "action":"backfill", got ${JSON.stringify(record.action)}`);
-  if (typeof record.tableName !== 'string' || record.tableName.length === 0) {
-    throw new MalformedInputError('backfill invocation needs a non-empty string "tableName"');
+/** Handles `{"action":"backfill", ...}` sent to the reconciler (see the module comment). */
+export async function handleBackfillRequest(event: unknown, deps: ReconcilerBackfillDeps): Promise<BackfillRequestResponse> {
+  const request = parseBackfillInvocation(event);
+  if (request.runId !== undefined) {
+    await deps.invoker.invoke({ action: 'backfill', tableName: request.tableName, runId: request.runId });
+    return { action: 'backfill', kind: 'handed-over', tableName: request.tableName, runId: request.runId };
   }
-  if (record.runId !== undefined && (typeof record.runId !== 'string' || record.runId.length === 0)) {
-    throw new MalformedInputError('backfill invocation "runId" must be a non-empty string when present');
+  const table = await deps.tables.describeTable(request.tableName);
+  if (table === null) throw new DmsEventBusError(`table ${request.tableName} not found`);
+  if (!table.stream.enabled || table.stream.latestArn === undefined) {
+    throw new DmsEventBusError(`table ${request.tableName} has no stream yet; the reconciler must enable it (and attach the forwarder) before a backfill`);
   }
-  if (record.force !== undefined && typeof record.force !== 'boolean') throw new MalformedInputError('backfill invocation "force" must be a boolean');
-  return {
-    action: 'backfill',
-    tableName: record.tableName,
-    ...(record.runId === undefined ? {} : { runId: record.runId as string }),
-    ...(record.force === undefined ? {} : { force: record.force as boolean }),
-  };
+  const result = await createBackfillStarter(deps).start({
+    tableName: request.tableName,
+    tableArn: table.arn,
+    streamArn: table.stream.latestArn,
+    reason: 'manual',
+    ...(request.force === undefined ? {} : { force: request.force }),
+  });
+  return { action: 'backfill', kind: 'start', tableName: request.tableName, result };
 }
 
 /**
- * Handles a direct invocation `{"action":"backfill","tableName":...,"runId"?:...,"force"?:...}`.
- * With a runId it continues that run; without one it starts (or resumes) a backfill of the
- * table's current stream, like `dms-event-bus backfill <table>`.
+ * The reconciler's backfill dependencies on AWS (no client at module scope): the state
+ * table, and an invoker of SNAPSHOT_FUNCTION_NAME. `overrides` replaces any part.
  */
-export async function handleBackfillInvocation(
-  event: unknown,
-  context: BackfillLambdaContext,
-  deps: BackfillDeps,
-): Promise<BackfillInvocationResponse> {
-  const invocation = parseBackfillInvocation(event);
-  try {
-    if (invocation.runId !== undefined) {
-      const result = await runBackfillInvocation(
-        { tableName: invocation.tableName, runId: invocation.runId },
-        { invocationId: context.awsRequestId, getRemainingTimeInMillis: () => context.getRemainingTimeInMillis() },
-        deps,
-      );
-      return { action: 'backfill', kind: 'run', ...result };
-    }
-    const table = await deps.source.describe(invocation.tableName);
-    if (table.latestStreamArn === undefined) {
-      throw new DmsEventBusError(`table ${invocation.tableName} has no stream yet; the reconciler must enable it (and attach the forwarder) before a backfill`);
-    }
-    const result = await createBackfillStarter(deps).start({
-      tableName: invocation.tableName,
-      tableArn: table.tableArn,
-      streamArn: table.latestStreamArn,
-      reason: 'manual',
-      ...(invocation.force === undefined ? {} : { force: invocation.force }),
-    });
-    return { action: 'backfill', kind: 'start', tableName: invocation.tableName, result };
-  } finally {
-    deps.metrics.flush();
-  }
-}
-
-/** Continues a backfill with an asynchronous (InvocationType Event) invocation of `functionName`. */
-export function createLambdaInvoker(client: LambdaClient, functionName: string): BackfillInvoker {
-  return {
-    async invoke(payload) {
-      try {
-        await client.send(
-          new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
-        );
-      } catch (error) {
-        throw translateAwsError(error, `invoking ${functionName} to continue the backfill of ${payload.tableName}`);
-      }
-    },
-  };
-}
-
-/**
- * The backfill's dependencies on AWS, built once per container (no client at module scope).
- * `overrides` replaces any part: the reconciler passes its logger and metrics, the local
- * run an in-process invoker.
- */
-export function createBackfillAwsDeps(config: BackfillConfig, overrides: Partial<BackfillDeps> = {}): BackfillDeps {
-  const dynamodb = createDynamoDbClient();
+export function createReconcilerBackfillDeps(config: BackfillStarterConfig, overrides: Partial<ReconcilerBackfillDeps> = {}): ReconcilerBackfillDeps {
   let invoker = overrides.invoker;
   if (invoker === undefined) {
-    if (config.functionName === undefined) {
-      throw new ConfigurationError('RECONCILER_FUNCTION_NAME (or AWS_LAMBDA_FUNCTION_NAME) is required to continue backfills');
-    }
-    invoker = createLambdaInvoker(createLambdaClient(), config.functionName);
+    if (config.snapshotFunctionName === undefined) throw new ConfigurationError('SNAPSHOT_FUNCTION_NAME is required to start backfills');
+    invoker = createLambdaInvoker(createLambdaClient(), config.snapshotFunctionName);
   }
-  const publisher =
-    overrides.publisher ??
-    createSnapshotPublisher(
-      createPublisher({
-        port: createKinesisPort({ client: createKinesisClient(), streamName: config.kinesisStreamName }),
-        limits: { maxRecordBytes: config.maxRecordSizeBytes },
-      }),
-    );
+  const dynamodb = createDynamoDbClient();
   return {
-    settings: {
-      segments: config.segments,
-      pageLimit: config.pageLimit,
-      readCapacityFraction: config.readCapacityFraction,
-      onDemandMaxRcu: config.onDemandMaxRcu,
-      stopMarginMs: config.stopMarginMs,
-      maxSegmentAttempts: config.maxSegmentAttempts,
-      maxRecordSizeBytes: config.maxRecordSizeBytes,
-      staleAfterMs: config.staleAfterMs,
-    },
+    settings: { segments: config.segments, staleAfterMs: config.staleAfterMs },
     store: createDynamoDbStateStore(dynamodb, config.stateTable),
-    source: createDynamoDbSourceTable(dynamodb),
-    region: config.region,
+    tables: createDynamoDbTablePort(dynamodb),
     logger: createLogger({ service: 'reconciler', fields: { component: 'backfill' } }),
-    metrics: createMetrics({ service: 'reconciler' }),
-    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
-    random: Math.random,
+    clock: { now: () => Date.now() },
     newRunId: () => randomUUID(),
     ...overrides,
     invoker,
-    publisher,
   };
 }

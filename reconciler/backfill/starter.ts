@@ -2,7 +2,8 @@
  * Starting a backfill, and reading its status. The reconciler calls start() after it
  * enabled a table's stream and attached the forwarder; `dms-event-bus backfill <table>`
  * calls it by hand. start() writes the run (a conditional write, so two concurrent
- * starts create one run) and hands the work to an asynchronous invocation.
+ * starts create one run) and hands the work to an asynchronous invocation of the snapshot
+ * function, which scans and publishes; the reconciler only observes the state table.
  */
 import {
   decideStart,
@@ -13,10 +14,24 @@ import {
   type BackfillReason,
   type BackfillState,
   type Progress,
-} from './checkpoint';
-import type { BackfillDeps } from './deps';
-import { StateConflictError } from './errors';
-import type { BackfillRunSummary, RunSummaryPage } from './state-store';
+} from '../../src/backfill-state/checkpoint';
+import { StateConflictError } from '../../src/backfill-state/errors';
+import type { BackfillClock, BackfillInvoker, BackfillStartSettings } from '../../src/backfill-state/ports';
+import { toRunSummary, type BackfillRunSummary, type BackfillStateStore, type RunSummaryPage } from '../../src/backfill-state/state-store';
+import type { Logger } from '../../src/observability/logger';
+
+/**
+ * What starting a run needs: the state table (to write the run), the invoker (to hand it to
+ * the snapshot function), and the two settings a start reads. No Scan, no Kinesis.
+ */
+export interface StarterDeps {
+  readonly settings: BackfillStartSettings;
+  readonly store: BackfillStateStore;
+  readonly invoker: BackfillInvoker;
+  readonly logger: Logger;
+  readonly clock: Pick<BackfillClock, 'now'>;
+  readonly newRunId: () => string;
+}
 
 export interface BackfillStartRequest {
   readonly tableName: string;
@@ -67,7 +82,7 @@ export function toStatusView(state: BackfillState | undefined): BackfillStatusVi
 }
 
 /** Reads a table's backfill status. */
-export async function getBackfillStatus(tableName: string, deps: Pick<BackfillDeps, 'store'>): Promise<BackfillStatusView> {
+export async function getBackfillStatus(tableName: string, deps: Pick<StarterDeps, 'store'>): Promise<BackfillStatusView> {
   return toStatusView((await deps.store.get(tableName))?.value);
 }
 
@@ -89,12 +104,9 @@ export interface BackfillController extends BackfillStarter {
   readonly stallAfterMs: number;
 }
 
-/** The summary of a stored run (pure). */
-export function toRunSummary(state: BackfillState): BackfillRunSummary {
-  return { tableName: state.tableName, streamArn: state.streamArn, runId: state.runId, status: state.status, updatedAt: state.updatedAt };
-}
+export { toRunSummary };
 
-export function createBackfillStarter(deps: BackfillDeps): BackfillController {
+export function createBackfillStarter(deps: StarterDeps): BackfillController {
   const { store, clock, settings } = deps;
   return {
     getBackfillStatus: (tableName) => getBackfillStatus(tableName, deps),

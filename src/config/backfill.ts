@@ -1,19 +1,16 @@
 /**
- * Configuration of the backfill (issue 6): the scan of rows a table held before its stream
- * existed, published as `snapshot` change events. Read once per container from the
- * environment; every reader names the variable in its error.
+ * Configuration of the snapshot function, which runs backfills: the scan of rows a table
+ * held before its stream existed, published as `snapshot` change events. Read once per
+ * container from the environment; every reader names the variable in its error. What the
+ * reconciler needs to start runs is in ./backfill-starter.ts.
  */
 import { ConfigurationError } from '../errors';
-import { readBoolean, readInt, readNumber, readOptionalString, readString, type Env } from './env';
+import { readInt, readNumber, readOptionalString, readString, type Env } from './env';
 
 /** The environment variable names the backfill reads (the template sets them). */
 export const BACKFILL_ENV = {
-  /** Turns the automatic backfill after a stream is enabled on or off (default true). */
-  enabled: 'BACKFILL_ENABLED',
   /** Name of the DynamoDB table that keeps backfill progress (required). */
   stateTable: 'BACKFILL_STATE_TABLE',
-  /** Parallel Scan segments per table (default 4, 1..64). */
-  segments: 'BACKFILL_SEGMENTS',
   /** Fraction of a provisioned table's read capacity the scan may use (default 0.25). */
   readCapacityFraction: 'BACKFILL_READ_CAPACITY_FRACTION',
   /** Read capacity units per second the scan may use on an on-demand table (default 100). */
@@ -28,9 +25,7 @@ export const BACKFILL_ENV = {
   kinesisStreamName: 'KINESIS_STREAM_NAME',
   /** Largest Kinesis record the publisher may write (shared with the forwarder, default 1 MiB). */
   maxRecordSizeBytes: 'MAX_RECORD_SIZE_BYTES',
-  /** The function that continues a backfill (the reconciler itself). */
-  reconcilerFunctionName: 'RECONCILER_FUNCTION_NAME',
-  /** Set by Lambda; the fallback for RECONCILER_FUNCTION_NAME. */
+  /** Set by Lambda: the function continues a run by invoking itself under this name. */
   lambdaFunctionName: 'AWS_LAMBDA_FUNCTION_NAME',
   /** Set by Lambda; written into the events' `source.region`. */
   region: 'AWS_REGION',
@@ -38,25 +33,16 @@ export const BACKFILL_ENV = {
 
 /** Defaults, exported so docs and tests quote the same numbers. */
 export const BACKFILL_DEFAULTS = {
-  enabled: true,
-  segments: 4,
   readCapacityFraction: 0.25,
   onDemandMaxRcu: 100,
   pageLimit: 500,
   stopMarginMs: 20_000,
   maxSegmentAttempts: 5,
   maxRecordSizeBytes: 1_048_576,
-  /**
-   * A running backfill whose state was not written for this long gets a new invocation from
-   * the next start(): longer than Lambda's maximum timeout, so no live invocation is doubted.
-   */
-  staleAfterMs: 15 * 60_000,
 } as const;
 
 export interface BackfillConfig {
-  readonly enabled: boolean;
   readonly stateTable: string;
-  readonly segments: number;
   readonly readCapacityFraction: number;
   readonly onDemandMaxRcu: number;
   readonly pageLimit: number;
@@ -64,10 +50,9 @@ export interface BackfillConfig {
   readonly maxSegmentAttempts: number;
   readonly kinesisStreamName: string;
   readonly maxRecordSizeBytes: number;
-  readonly staleAfterMs: number;
   readonly region: string;
-  /** Function name for the asynchronous self-invocation; undefined when neither variable is set. */
-  readonly functionName: string | undefined;
+  /** The running function's own name (AWS_LAMBDA_FUNCTION_NAME); undefined outside Lambda. */
+  readonly lambdaFunctionName: string | undefined;
 }
 
 /** Reads and validates the backfill configuration; throws ConfigurationError naming the bad variable. */
@@ -83,9 +68,7 @@ export function loadBackfillConfig(env: Env): BackfillConfig {
     throw new ConfigurationError(`${BACKFILL_ENV.onDemandMaxRcu} must be > 0, got ${onDemandMaxRcu}`);
   }
   return {
-    enabled: readBoolean(env, BACKFILL_ENV.enabled, BACKFILL_DEFAULTS.enabled),
     stateTable: readString(env, BACKFILL_ENV.stateTable),
-    segments: readInt(env, BACKFILL_ENV.segments, BACKFILL_DEFAULTS.segments, { min: 1, max: 64 }),
     readCapacityFraction,
     onDemandMaxRcu,
     pageLimit: readInt(env, BACKFILL_ENV.pageLimit, BACKFILL_DEFAULTS.pageLimit, { min: 1, max: 1000 }),
@@ -96,8 +79,7 @@ export function loadBackfillConfig(env: Env): BackfillConfig {
       min: 1024,
       max: 10 * 1_048_576,
     }),
-    staleAfterMs: BACKFILL_DEFAULTS.staleAfterMs,
     region: readString(env, BACKFILL_ENV.region, 'us-east-1'),
-    functionName: readOptionalString(env, BACKFILL_ENV.reconcilerFunctionName) ?? readOptionalString(env, BACKFILL_ENV.lambdaFunctionName),
+    lambdaFunctionName: readOptionalString(env, BACKFILL_ENV.lambdaFunctionName),
   };
 }

@@ -4,9 +4,9 @@
  * checked against a real condition-expression engine (reserved words included).
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { applyPage, claim, newRun } from '../../reconciler/backfill/checkpoint';
-import { StateConflictError } from '../../reconciler/backfill/errors';
-import { createDynamoDbStateStore, stateTableDefinition, type BackfillStateStore } from '../../reconciler/backfill/state-store';
+import { applyPage, claim, newRun } from '../../src/backfill-state/checkpoint';
+import { StateConflictError } from '../../src/backfill-state/errors';
+import { createDynamoDbStateStore, stateTableDefinition, type BackfillStateStore } from '../../src/backfill-state/state-store';
 import { createDynamoDbClient } from '../../src/aws/clients';
 import { useLocalAws } from '../support/local-aws';
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The backfill end to end on the emulators (moto + kinesis-mock): a table DMS filled
  * before any stream existed is converged by the real reconciler operator, whose starter
@@ -26,19 +27,15 @@ import { createMotoBackedEsmApi } from '../../local/esm-api';
 import { startLambdaFront, type LambdaFront } from '../../local/lambda-front';
 import { LOCAL_ACCOUNT_ID, provisionLocalStack, type LocalStack } from '../../local/stack';
 import { createAwsDeps } from '../../reconciler/aws-deps';
-import {
-  createBackfillAwsDeps,
-  createBackfillStarter,
-  handleBackfillInvocation,
-  LEASE_GRACE_MS,
-  type BackfillDeps,
-  type BackfillInvocation,
-} from '../../reconciler/backfill';
-import type { SnapshotPublisher } from '../../reconciler/backfill/snapshot-publisher';
+import { createBackfillStarter } from '../../reconciler/backfill';
+import { createBackfillAwsDeps, handleBackfillInvocation, LEASE_GRACE_MS, type BackfillDeps } from '../../snapshot/index';
+import type { BackfillInvocation } from '../../src/backfill-state/ports';
+import type { SnapshotPublisher } from '../../snapshot/snapshot-publisher';
 import { createOperator, type Operator } from '../../reconciler/operator';
 import { createDynamoDbClient, createDynamoDbStreamsClient, createKinesisClient, createLambdaClient } from '../../src/aws/clients';
 import { writeAttributeMap, type AttributeMap } from '../../src/change-event';
 import { loadBackfillConfig } from '../../src/config/backfill';
+import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { loadReconcilerConfig } from '../../src/config/reconciler';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
@@ -265,7 +262,13 @@ describe('backfill on the emulators', () => {
   let poller: Poller;
   let front: LambdaFront;
   let restoreLambdaEndpoint: (() => void) | undefined;
-  let operator: (deps: BackfillDeps) => Operator;
+  let operator: (deps: BackfillDeps, backfillEnv: Record<string, string>) => Operator;
+  /** The starter's ports over the snapshot function's: the same state table and invoker, the env's segment count. */
+  const starterDeps = (deps: BackfillDeps, backfillEnv: Record<string, string>) => ({
+    ...deps,
+    settings: loadBackfillStarterConfig({ ...env(), ...backfillEnv }),
+    newRunId: () => randomUUID(),
+  });
   const env = () => ({
     ...localAws().env,
     ...(front ? { AWS_ENDPOINT_URL_LAMBDA: front.url } : {}),
@@ -306,7 +309,7 @@ describe('backfill on the emulators', () => {
     });
     poller.start();
     const reconcilerConfig = loadReconcilerConfig(env());
-    operator = (deps) => createOperator(createAwsDeps(reconcilerConfig, { backfill: createBackfillStarter(deps), logger: quietLogger(), metrics: quietMetrics() }));
+    operator = (deps, backfillEnv) => createOperator(createAwsDeps(reconcilerConfig, { backfill: createBackfillStarter(starterDeps(deps, backfillEnv)), logger: quietLogger(), metrics: quietMetrics() }));
   });
 
   afterAll(async () => {
@@ -343,7 +346,7 @@ describe('backfill on the emulators', () => {
     lambda.deps = deps;
 
     // Act: the reconciler converges the table (stream, mapping at TRIM_HORIZON, then the backfill).
-    const reconciler = operator(deps);
+    const reconciler = operator(deps, backfillEnv);
     await eventually(
       async () => {
         const summary = await reconciler.reconcileTables([table]);
@@ -354,7 +357,7 @@ describe('backfill on the emulators', () => {
       'the reconciler to converge the table',
     );
     trace('converged', { table, invocations: lambda.invocations });
-    const starter = createBackfillStarter(deps);
+    const starter = createBackfillStarter(starterDeps(deps, backfillEnv));
     const finalStatus = await eventually(
       async () => {
         const status = await starter.getBackfillStatus(table);

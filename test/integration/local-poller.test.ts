@@ -186,6 +186,6 @@ describe('local Lambda front and poller on moto', () => {
     expect(JSON.parse(Buffer.from(failed.Payload!).toString())).toEqual({ errorType: 'TypeError', errorMessage: 'bad' });
     expect(async.StatusCode).toBe(202);
     expect(calls).toEqual([{ a: 1 }, { fail: true }, { b: 2 }]);
-    expect(list.Functions?.map((f) => f.FunctionName).sort()).toEqual([stack.forwarderFunctionName, stack.reconcilerFunctionName].sort());
+    expect(list.Functions?.map((f) => f.FunctionName).sort()).toEqual([stack.forwarderFunctionName, stack.reconcilerFunctionName, stack.snapshotFunctionName].sort());
   });
 });

@@ -21,8 +21,9 @@ import { createAwsDeps } from '../../reconciler/aws-deps';
 import { createOperator, Outcome, type Operator } from '../../reconciler/operator';
 import { createHandler } from '../../reconciler/index';
 import type { BackfillStarter, Clock } from '../../reconciler/ports';
-import { createBackfillAwsDeps, createBackfillStarter, type BackfillInvocation } from '../../reconciler/backfill/index';
-import { loadBackfillConfig } from '../../src/config/backfill';
+import { createBackfillStarter, createReconcilerBackfillDeps } from '../../reconciler/backfill/index';
+import type { BackfillInvocation } from '../../src/backfill-state/ports';
+import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { useLocalAws } from '../support/local-aws';
 import { SAMPLES } from '../unit/reconciler/cloudtrail-samples';
 
@@ -249,9 +250,9 @@ describe('reconciler on moto', () => {
     }));
     await createTable('orders');
     const invoked: BackfillInvocation[] = [];
-    const backfillDeps = createBackfillAwsDeps(
-      loadBackfillConfig({ BACKFILL_STATE_TABLE: 'backfill-state', KINESIS_STREAM_NAME: 'unused', AWS_REGION: localAws().region }),
-      { invoker: { invoke: async (payload) => { invoked.push(payload); } }, logger: createLogger({ service: 't', level: 'ERROR' }), metrics: createMetrics({ service: 't', write: () => undefined }) },
+    const backfillDeps = createReconcilerBackfillDeps(
+      loadBackfillStarterConfig({ BACKFILL_STATE_TABLE: 'backfill-state', AWS_REGION: localAws().region }),
+      { invoker: { invoke: async (payload) => { invoked.push(payload); } }, logger: createLogger({ service: 't', level: 'ERROR' }) },
     );
     const real = createBackfillStarter(backfillDeps);
     // The state table is the project's own: excluded, as a deployment's include patterns do.

@@ -11,6 +11,7 @@ import { bundledSourceFiles, codeActions, runCfnLint, translateTemplate } from '
 import { functionBuilds } from '../../scripts/esbuild-options.mjs';
 import { analyseRole, rolePolicyStatements, SDK_PACKAGE_PREFIX, sdkOperationsInSource, type ServiceAction } from '../../scripts/iam-check.mjs';
 import { BACKFILL_ENV, loadBackfillConfig } from '../../src/config/backfill';
+import { BACKFILL_STARTER_ENV, loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { FORWARDER_ENV, loadForwarderConfig } from '../../src/config/forwarder';
 import { RECONCILER_ENV, loadReconcilerConfig } from '../../src/config/reconciler';
 import { buildFunctions, loadHandler, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, TEMPLATE_PATH, type BuiltFunction } from '../support/sam-local';
@@ -20,6 +21,7 @@ const CONFIG_ENV: Record<string, readonly string[]> = {
   'src/config/forwarder.ts': FORWARDER_ENV,
   'src/config/reconciler.ts': RECONCILER_ENV,
   'src/config/backfill.ts': Object.values(BACKFILL_ENV),
+  'src/config/backfill-starter.ts': Object.values(BACKFILL_STARTER_ENV),
 };
 
 /** Variables Lambda sets itself: code may read them, the template must not declare them. */
@@ -52,7 +54,7 @@ const CONDITION_VARIANTS = [
   { HasStreamCmk: true, CreateTrail: false, HasAlarmEmail: true, ProvisionedStream: true },
 ];
 
-const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction'] as const;
+const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction'] as const;
 
 const template = loadProjectTemplate();
 let translated: Record<string, any>;
@@ -192,10 +194,15 @@ describe('environment', () => {
     const envJson = readEnvJson();
     const forwarder = localEnvironment(template, 'ForwarderFunction', envJson).env;
     const reconciler = localEnvironment(template, 'ReconcilerFunction', envJson).env;
+    const snapshot = localEnvironment(template, 'SnapshotFunction', envJson).env;
     // Act & Assess
     expect(loadForwarderConfig(forwarder).metricsNamespace).toBe('DmsEventBus');
     expect(loadReconcilerConfig(reconciler).capacity.mode).toBe(template.Parameters.CapacityMode.Default);
-    expect(loadBackfillConfig(reconciler).stateTable).toBe(envJson.ReconcilerFunction!.BACKFILL_STATE_TABLE);
+    expect(loadBackfillStarterConfig(reconciler)).toMatchObject({
+      stateTable: envJson.ReconcilerFunction!.BACKFILL_STATE_TABLE,
+      snapshotFunctionName: envJson.ReconcilerFunction!.SNAPSHOT_FUNCTION_NAME,
+    });
+    expect(loadBackfillConfig(snapshot).stateTable).toBe(envJson.SnapshotFunction!.BACKFILL_STATE_TABLE);
   });
 });
 
@@ -333,7 +340,7 @@ describe('triggers', () => {
 
 describe('metrics', () => {
   /** Each function's EMF `service` dimension. */
-  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction' };
+  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction' };
 
   /** String literals in a function's sources; a template literal counts by its text before the first `${`. */
   function literals(logicalId: string): { exact: Set<string>; prefixes: string[] } {

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { backfillObservable, observeBackfill, observeLive, streamEnabledByReconciler } from '../../../reconciler/observe';
-import { newRun } from '../../../reconciler/backfill/checkpoint';
+import { newRun } from '../../../src/backfill-state/checkpoint';
 import { plan } from '../../../reconciler/plan';
 import { desiredFromConfig, Outcome } from '../../../reconciler/operator';
 import { POLICY_PREFIX, STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY, STREAM_TAG_VALUE, ScalableDimension, streamLabelOf, type ObservedMapping } from '../../../reconciler/model';

@@ -9,10 +9,9 @@ import { AwsCallError, ErrorKind } from '../../../reconciler/errors';
 import type { MappingFields, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
 import type { Announcement, AnnouncePort, BackfillStarter, Clock, MappingPort, Page, ScalingPort, TablePort } from '../../../reconciler/ports';
 import { createBackfillStarter, type BackfillController } from '../../../reconciler/backfill/starter';
-import type { BackfillStateStore } from '../../../reconciler/backfill/state-store';
+import type { BackfillStateStore } from '../../../src/backfill-state/state-store';
 import { createLogger } from '../../../src/observability/logger';
-import { createMetrics } from '../../../src/observability/metrics';
-import { FakeStore, TEST_SETTINGS } from '../backfill/fakes';
+import { FakeStore, TEST_SETTINGS } from '../snapshot/fakes';
 
 export interface FakeTable extends ObservedTable {
   tags: Record<string, string>;
@@ -270,8 +269,6 @@ export class FakeAws {
     return createBackfillStarter({
       settings: TEST_SETTINGS,
       store: this.countedStore,
-      source: { describe: async () => { throw new Error('not used by start()'); }, scanPage: async () => { throw new Error('not used by start()'); } } as never,
-      publisher: { publish: async () => { throw new Error('not used by start()'); } } as never,
       invoker: {
         invoke: async (payload) => {
           await this.call('Invoke');
@@ -279,11 +276,8 @@ export class FakeAws {
           this.backfills.push({ tableName: payload.tableName, streamArn: run.streamArn });
         },
       },
-      region: 'eu-west-1', // only snapshot events use it; start() publishes none
       logger: createLogger({ service: 'fake-backfill', level: 'ERROR', write: () => undefined }),
-      metrics: createMetrics({ service: 'fake-backfill', write: () => undefined }),
       clock: this.clock,
-      random: () => 0.5,
       newRunId: () => `run-${++runs}`,
     });
   })();

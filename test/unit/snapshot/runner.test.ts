@@ -1,7 +1,7 @@
-import { createBackfillStarter, handleBackfillInvocation, parseBackfillInvocation, runBackfillInvocation } from '../../../reconciler/backfill';
-import type { BackfillInvocation } from '../../../reconciler/backfill/deps';
-import { BackfillError, ScanThrottledError, TerminalBackfillError } from '../../../reconciler/backfill/errors';
-import { MalformedInputError } from '../../../src/errors';
+import { createBackfillStarter } from '../../../reconciler/backfill/starter';
+import { runBackfillInvocation } from '../../../snapshot/runner';
+import type { BackfillInvocation } from '../../../snapshot/deps';
+import { BackfillError, ScanThrottledError, TerminalBackfillError } from '../../../src/backfill-state/errors';
 import { harness, type Harness } from './fakes';
 
 const TABLE = 'orders';
@@ -404,45 +404,6 @@ describe('createBackfillStarter', () => {
     expect([...first.items, ...second.items].map((r) => r.tableName)).toEqual(['a', 'b', 'c']);
     expect(second.next).toBeUndefined();
     expect(starter.stallAfterMs).toBe(h.deps.settings.staleAfterMs);
-  });
-});
-
-describe('handleBackfillInvocation', () => {
-  it.each([
-    { event: null, message: 'JSON object' },
-    { event: { action: 'sweep', tableName: 't' }, message: '"action":"backfill"' },
-    { event: { action: 'backfill' }, message: 'tableName' },
-    { event: { action: 'backfill', tableName: 't', runId: 5 }, message: 'runId' },
-    { event: { action: 'backfill', tableName: 't', force: 'yes' }, message: 'force' },
-  ])('rejects $event', ({ event, message }) => {
-    expect(() => parseBackfillInvocation(event)).toThrow(MalformedInputError);
-    expect(() => parseBackfillInvocation(event)).toThrow(message);
-  });
-
-  it('without runId starts a manual backfill of the current stream; with it, runs it', async () => {
-    // Prepare
-    const h = harness({ items: 40 });
-    const ctx = context(h, 300_000);
-
-    // Act
-    const started = await handleBackfillInvocation({ action: 'backfill', tableName: TABLE }, ctx, h.deps);
-    const continued = h.invoker.queue.shift() as BackfillInvocation;
-    const ran = await handleBackfillInvocation(continued, ctx, h.deps);
-
-    // Assess
-    expect(started).toEqual({ action: 'backfill', kind: 'start', tableName: TABLE, result: 'started' });
-    expect(h.store.rows.get(TABLE)?.value).toMatchObject({ reason: 'manual', streamArn: STREAM });
-    expect(ran).toMatchObject({ kind: 'run', outcome: 'finished', status: 'done', items: 40 });
-    expect(h.metricLines.some((line) => line.includes('"BackfillItems":40'))).toBe(true);
-  });
-
-  it('refuses a manual backfill of a table without a stream', async () => {
-    // Prepare
-    const h = harness();
-    h.source.info = { ...h.source.info, latestStreamArn: undefined };
-
-    // Act / Assess
-    await expect(handleBackfillInvocation({ action: 'backfill', tableName: TABLE }, context(h, 1_000), h.deps)).rejects.toThrow('has no stream');
   });
 });
 

@@ -5,8 +5,8 @@
  * half the remaining time) before the Lambda deadline, gives its leases back and re-invokes itself asynchronously until
  * every segment is done; then it marks the run done (or failed).
  */
-import { encodeSnapshotEvent } from '../../src/change-event';
-import { describeError, MalformedInputError } from '../../src/errors';
+import { encodeSnapshotEvent } from '../src/change-event';
+import { describeError, MalformedInputError } from '../src/errors';
 import { consume, createBucket, estimateScanRcu, readBudgetRcu, slowDown, throttleBackoffMs, type TokenBucket } from './budget';
 import {
   applyPage,
@@ -22,9 +22,9 @@ import {
   type BackfillStatus,
   type Progress,
   type SegmentState,
-} from './checkpoint';
+} from '../src/backfill-state/checkpoint';
 import { BACKFILL_METRICS, type BackfillDeps } from './deps';
-import { ScanThrottledError, StateConflictError, TerminalBackfillError } from './errors';
+import { ScanThrottledError, StateConflictError, TerminalBackfillError } from '../src/backfill-state/errors';
 import { PublishDeadlineError } from './snapshot-publisher';
 import type { ScanPage, SourceTableInfo } from './source-table';
 

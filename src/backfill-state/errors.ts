@@ -3,7 +3,7 @@
  * runner decides by type: throttled (back off, retry the page), terminal (fail the
  * segment now), or anything else (retry up to BACKFILL_MAX_SEGMENT_ATTEMPTS).
  */
-import { DmsEventBusError } from '../../src/errors';
+import { DmsEventBusError } from '../errors';
 
 /** A backfill step failed; retrying may help. */
 export class BackfillError extends DmsEventBusError {

@@ -5,8 +5,8 @@
  */
 import { DescribeTableCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableReadCapacity } from './budget';
-import type { ItemKey } from './checkpoint';
-import { TerminalBackfillError, translateAwsError } from './errors';
+import type { ItemKey } from '../src/backfill-state/checkpoint';
+import { TerminalBackfillError, translateAwsError } from '../src/backfill-state/errors';
 
 export type Item = Record<string, AttributeValue>;
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { applyPage, claim, newRun, recordFailure } from '../../../reconciler/backfill/checkpoint';
-import { itemToState, stateToItem } from '../../../reconciler/backfill/state-store';
+import { applyPage, claim, newRun, recordFailure } from '../../../src/backfill-state/checkpoint';
+import { itemToState, stateToItem } from '../../../src/backfill-state/state-store';
 import { BACKFILL_DEFAULTS, loadBackfillConfig } from '../../../src/config/backfill';
+import { BACKFILL_STARTER_DEFAULTS, loadBackfillStarterConfig } from '../../../src/config/backfill-starter';
 import { ConfigurationError } from '../../../src/errors';
 
 describe('state item round trip', () => {
@@ -44,48 +45,62 @@ describe('state item round trip', () => {
   });
 });
 
-describe('loadBackfillConfig', () => {
+describe('loadBackfillConfig (the snapshot function)', () => {
   const required = { BACKFILL_STATE_TABLE: 'state', KINESIS_STREAM_NAME: 'events' };
 
   it('applies the documented defaults', () => {
     // Act
-    const config = loadBackfillConfig({ ...required, AWS_LAMBDA_FUNCTION_NAME: 'reconciler', AWS_REGION: 'eu-west-1' });
+    const config = loadBackfillConfig({ ...required, AWS_LAMBDA_FUNCTION_NAME: 'snapshot', AWS_REGION: 'eu-west-1' });
 
     // Assess
     expect(config).toEqual({
-      enabled: true,
       stateTable: 'state',
-      segments: BACKFILL_DEFAULTS.segments,
-      readCapacityFraction: 0.25,
+      readCapacityFraction: BACKFILL_DEFAULTS.readCapacityFraction,
       onDemandMaxRcu: 100,
       pageLimit: 500,
       stopMarginMs: 20_000,
       maxSegmentAttempts: 5,
       kinesisStreamName: 'events',
       maxRecordSizeBytes: 1_048_576,
-      staleAfterMs: 900_000,
       region: 'eu-west-1',
-      functionName: 'reconciler',
+      lambdaFunctionName: 'snapshot',
     });
-  });
-
-  it('prefers RECONCILER_FUNCTION_NAME over AWS_LAMBDA_FUNCTION_NAME', () => {
-    expect(loadBackfillConfig({ ...required, RECONCILER_FUNCTION_NAME: 'a', AWS_LAMBDA_FUNCTION_NAME: 'b' }).functionName).toBe('a');
   });
 
   it.each([
     { env: { KINESIS_STREAM_NAME: 'e' }, message: 'BACKFILL_STATE_TABLE' },
     { env: { BACKFILL_STATE_TABLE: 's' }, message: 'KINESIS_STREAM_NAME' },
-    { env: { ...required, BACKFILL_SEGMENTS: '0' }, message: 'BACKFILL_SEGMENTS' },
-    { env: { ...required, BACKFILL_SEGMENTS: '65' }, message: 'BACKFILL_SEGMENTS' },
     { env: { ...required, BACKFILL_READ_CAPACITY_FRACTION: '0' }, message: 'BACKFILL_READ_CAPACITY_FRACTION' },
     { env: { ...required, BACKFILL_READ_CAPACITY_FRACTION: '1.5' }, message: 'BACKFILL_READ_CAPACITY_FRACTION' },
     { env: { ...required, BACKFILL_ON_DEMAND_MAX_RCU: '-1' }, message: 'BACKFILL_ON_DEMAND_MAX_RCU' },
     { env: { ...required, BACKFILL_PAGE_LIMIT: '1001' }, message: 'BACKFILL_PAGE_LIMIT' },
-    { env: { ...required, BACKFILL_ENABLED: 'maybe' }, message: 'BACKFILL_ENABLED' },
     { env: { ...required, MAX_RECORD_SIZE_BYTES: '10' }, message: 'MAX_RECORD_SIZE_BYTES' },
   ])('rejects bad $message', ({ env, message }) => {
     expect(() => loadBackfillConfig(env)).toThrow(ConfigurationError);
     expect(() => loadBackfillConfig(env)).toThrow(message);
+  });
+});
+
+describe('loadBackfillStarterConfig (the reconciler)', () => {
+  it('applies the documented defaults and needs no stream or publisher settings', () => {
+    // Act
+    const config = loadBackfillStarterConfig({ BACKFILL_STATE_TABLE: 'state', SNAPSHOT_FUNCTION_NAME: 'snap' });
+
+    // Assess
+    expect(config).toEqual({ enabled: true, stateTable: 'state', segments: BACKFILL_STARTER_DEFAULTS.segments, staleAfterMs: 900_000, snapshotFunctionName: 'snap' });
+  });
+
+  it('leaves SNAPSHOT_FUNCTION_NAME unset rather than falling back to the running function', () => {
+    expect(loadBackfillStarterConfig({ BACKFILL_STATE_TABLE: 's', AWS_LAMBDA_FUNCTION_NAME: 'reconciler' }).snapshotFunctionName).toBeUndefined();
+  });
+
+  it.each([
+    { env: {}, message: 'BACKFILL_STATE_TABLE' },
+    { env: { BACKFILL_STATE_TABLE: 's', BACKFILL_SEGMENTS: '0' }, message: 'BACKFILL_SEGMENTS' },
+    { env: { BACKFILL_STATE_TABLE: 's', BACKFILL_SEGMENTS: '65' }, message: 'BACKFILL_SEGMENTS' },
+    { env: { BACKFILL_STATE_TABLE: 's', BACKFILL_ENABLED: 'maybe' }, message: 'BACKFILL_ENABLED' },
+  ])('rejects bad $message', ({ env, message }) => {
+    expect(() => loadBackfillStarterConfig(env)).toThrow(ConfigurationError);
+    expect(() => loadBackfillStarterConfig(env)).toThrow(message);
   });
 });

@@ -15,7 +15,7 @@ import {
   type BackfillState,
   type ItemKey,
   type SegmentState,
-} from '../../../reconciler/backfill/checkpoint';
+} from '../../../src/backfill-state/checkpoint';
 
 const key = (id: string): ItemKey => ({ id: { S: id } });
 const run = (overrides: Partial<BackfillState> = {}): BackfillState => ({

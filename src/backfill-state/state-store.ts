@@ -44,6 +44,11 @@ export interface BackfillRunSummary {
   readonly updatedAt: number;
 }
 
+/** The summary of a stored run (pure). */
+export function toRunSummary(state: BackfillState): BackfillRunSummary {
+  return { tableName: state.tableName, streamArn: state.streamArn, runId: state.runId, status: state.status, updatedAt: state.updatedAt };
+}
+
 /** One page of {@link BackfillStateStore.list}. */
 export interface RunSummaryPage {
   readonly items: BackfillRunSummary[];

@@ -4,9 +4,9 @@
  * "all written" into a typed error, so the runner never checkpoints a page that is not
  * entirely on the stream.
  */
-import type { EncodedChangeEvent } from '../../src/change-event';
-import { PublishOutcome, type Publisher } from '../../src/publisher';
-import { BackfillError, TerminalBackfillError } from './errors';
+import type { EncodedChangeEvent } from '../src/change-event';
+import { PublishOutcome, type Publisher } from '../src/publisher';
+import { BackfillError, TerminalBackfillError } from '../src/backfill-state/errors';
 
 /** Port: publishes all events or throws. */
 export interface SnapshotPublisher {

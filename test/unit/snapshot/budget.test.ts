@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { consume, createBucket, estimateScanRcu, MIN_BUDGET_RCU, readBudgetRcu, slowDown, throttleBackoffMs } from '../../../reconciler/backfill/budget';
+import { consume, createBucket, estimateScanRcu, MIN_BUDGET_RCU, readBudgetRcu, slowDown, throttleBackoffMs } from '../../../snapshot/budget';
 
 describe('readBudgetRcu', () => {
   it.each([

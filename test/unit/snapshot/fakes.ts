@@ -7,13 +7,14 @@
 import type { EncodedChangeEvent } from '../../../src/change-event';
 import { createLogger } from '../../../src/observability/logger';
 import { createMetrics } from '../../../src/observability/metrics';
-import type { BackfillState, ItemKey } from '../../../reconciler/backfill/checkpoint';
-import type { BackfillDeps, BackfillInvocation, BackfillSettings } from '../../../reconciler/backfill/deps';
-import { StateConflictError } from '../../../reconciler/backfill/errors';
-import type { SnapshotPublisher } from '../../../reconciler/backfill/snapshot-publisher';
-import type { Item, ScanPage, ScanPageRequest, SourceTable, SourceTableInfo } from '../../../reconciler/backfill/source-table';
-import type { BackfillStateStore, Versioned } from '../../../reconciler/backfill/state-store';
-import { toRunSummary } from '../../../reconciler/backfill/starter';
+import type { BackfillState, ItemKey } from '../../../src/backfill-state/checkpoint';
+import type { BackfillDeps, BackfillInvocation, BackfillSettings } from '../../../snapshot/deps';
+import { StateConflictError } from '../../../src/backfill-state/errors';
+import type { SnapshotPublisher } from '../../../snapshot/snapshot-publisher';
+import type { Item, ScanPage, ScanPageRequest, SourceTable, SourceTableInfo } from '../../../snapshot/source-table';
+import type { BackfillStateStore, Versioned } from '../../../src/backfill-state/state-store';
+import { toRunSummary } from '../../../src/backfill-state/state-store';
+import type { StarterDeps } from '../../../reconciler/backfill/starter';
 
 export class FakeStore implements BackfillStateStore {
   readonly rows = new Map<string, Versioned<BackfillState>>();
@@ -172,7 +173,8 @@ export const TEST_SETTINGS: BackfillSettings = {
 };
 
 export interface Harness {
-  deps: BackfillDeps;
+  /** The runner's ports plus what the starter needs, so one harness starts and runs. */
+  deps: BackfillDeps & StarterDeps & { settings: BackfillSettings };
   store: FakeStore;
   source: FakeSource;
   publisher: FakePublisher;
@@ -191,7 +193,7 @@ export function harness(options: { items?: number; settings?: Partial<BackfillSe
   const logs: string[] = [];
   const metricLines: string[] = [];
   let runs = 0;
-  const deps: BackfillDeps = {
+  const deps: Harness['deps'] = {
     settings: { ...TEST_SETTINGS, ...options.settings },
     store,
     source,
