@@ -1,12 +1,16 @@
 /**
- * Builds {@link Observed} for a table, either from a sweep-wide snapshot (mappings,
- * scaling targets and policies listed once for all tables) or live for one table.
+ * Observe: reads a table's real state into {@link Observed}, either from a sweep-wide
+ * snapshot (mappings, scaling targets, policies and backfill runs listed once for all
+ * tables) or live for one table. {@link createObserver} is the operator's observe step.
  */
+import { describeError } from '../src/errors';
+import type { Logger } from '../src/observability/logger';
+import type { OperatorContext } from './context';
+import { withRetry, waitUntilActive } from './retry';
 import { STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY, STREAM_TAG_VALUE, STREAM_VIEW_TYPE, streamLabelOf, tableNameOfResourceId, tableNameOfStreamArn, tableResourceId, indexResourceId, isManagedPolicy } from './model';
 import type { Observed, ObservedBackfill, ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from './model';
 import { backfillStartReason } from './plan';
-import type { BackfillStarter, MappingPort, Page, ScalingPort } from './ports';
-
+import type { BackfillStarter, MappingPort, Page, ScalingPort, TablePort } from './ports';
 
 /** Reads every page of a paginated call. Guards against a server that repeats its token. */
 export async function readAll<T>(fetch: (next?: string) => Promise<Page<T>>): Promise<T[]> {
@@ -80,6 +84,7 @@ export async function observeBackfill(
   if (backfillStartReason(observed, table.stream.latestArn, stallMs) === undefined) return observed;
   return { ...observed, streamEnabledByReconciler: await ownsStream(table, table.stream.latestArn) };
 }
+
 export async function loadSnapshot(mappings: MappingPort, scaling: ScalingPort): Promise<Snapshot> {
   const [allMappings, allTargets, allPolicies] = await Promise.all([
     readAll((next) => mappings.list({}, next)),
@@ -133,4 +138,95 @@ export async function observeLive(mappings: MappingPort, scaling: ScalingPort, t
   const resourceIds = [...new Set(targets.map((t) => t.resourceId))];
   const policies = (await Promise.all(resourceIds.map((id) => readAll((next) => scaling.listPolicies({ resourceId: id }, next))))).flat();
   return { tableName, table, mappings: await mappingsPromise, targets, policies, ...(backfill ? { backfill } : {}) };
+}
+
+/** Stream ARN -> whether the reconciler enabled it (from the tags); a stream's owner does not change. */
+export interface StreamOwnership {
+  /** Whether the tags say the reconciler enabled `streamArn` (ListTagsOfResource once per stream and container). */
+  owns(table: ObservedTable, streamArn: string): Promise<boolean>;
+  /** Records a stream the reconciler just enabled and tagged. */
+  recordOwned(streamArn: string): void;
+}
+
+export function createStreamOwnership(tables: Pick<TablePort, 'listTags'>): StreamOwnership {
+  const known = new Map<string, boolean>();
+  return {
+    async owns(table, streamArn) {
+      const cached = known.get(streamArn);
+      if (cached !== undefined) return cached;
+      const owned = streamEnabledByReconciler(await tables.listTags(table.arn), streamArn);
+      known.set(streamArn, owned);
+      return owned;
+    },
+    recordOwned(streamArn) {
+      known.set(streamArn, true);
+    },
+  };
+}
+
+export interface ObserveOptions {
+  dryRun: boolean;
+  deadline: number;
+  log: Logger;
+  /** The sweep's listings; undefined reads this table live. */
+  snapshot?: Snapshot;
+}
+
+/** The operator's observe step. */
+export interface Observer {
+  /** DescribeTable (waiting out CREATING/UPDATING unless a dry run), the backfill, then mappings and scaling. */
+  observeTable(tableName: string, options: ObserveOptions): Promise<Observed>;
+  /** The sweep's listings: every mapping, scaling target and policy, and (when wired) every backfill run. */
+  loadSweepSnapshot(): Promise<Snapshot>;
+}
+
+export function createObserver(ctx: OperatorContext, ownership: StreamOwnership): Observer {
+  const { deps, desired, clock } = ctx;
+
+  /**
+   * Observes the table's backfill: the run from the sweep's snapshot, else one GetItem. A
+   * failed state read leaves the backfill unobserved (no backfill action this time) rather
+   * than failing the table's stream, mapping and capacity.
+   */
+  async function observeTableBackfill(tableName: string, table: ObservedTable | null, snapshot: Snapshot | undefined, log: Logger): Promise<ObservedBackfill | undefined> {
+    const backfill = deps.backfill;
+    if (!desired.backfillEnabled || !backfill || !backfillObservable(table)) return undefined;
+    let run;
+    if (snapshot?.backfills) {
+      run = snapshot.backfills.get(tableName) ?? null;
+    } else {
+      try {
+        run = await backfill.getRun(tableName);
+      } catch (error) {
+        log.warn('backfill state not readable; backfill left for a later run', { error: describeError(error) });
+        deps.metrics.add('BackfillObserveErrors');
+        return undefined;
+      }
+    }
+    return observeBackfill(table, run, clock.now(), desired.backfillStallMs, (t, arn) => ownership.owns(t, arn));
+  }
+
+  return {
+    async observeTable(tableName, { dryRun, deadline, log, snapshot }) {
+      let table = await deps.tables.describeTable(tableName);
+      if (table && (table.status === 'CREATING' || table.status === 'UPDATING') && !dryRun) table = await waitUntilActive(deps.tables, clock, tableName, deadline);
+      const backfill = await observeTableBackfill(tableName, table, snapshot, log);
+      return snapshot ? observeFromSnapshot(snapshot, tableName, table, backfill) : observeLive(deps.mappings, deps.scaling, tableName, table, backfill);
+    },
+
+    async loadSweepSnapshot() {
+      const snapshot = await withRetry(clock, () => loadSnapshot(deps.mappings, deps.scaling));
+      if (desired.backfillEnabled && deps.backfill) {
+        // Every run once per sweep (a few Scan pages of a small table), not a GetItem per table.
+        const backfill = deps.backfill;
+        try {
+          snapshot.backfills = await loadBackfillRuns(backfill);
+        } catch (error) {
+          deps.logger.warn('backfill states not readable; this sweep reads them per table', { error: describeError(error) });
+          deps.metrics.add('BackfillObserveErrors');
+        }
+      }
+      return snapshot;
+    },
+  };
 }
