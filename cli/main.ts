@@ -25,7 +25,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { createTableFilter } from '../src/table-filter';
 import { createAwsDeps } from '../reconciler/aws-deps';
 import { createBackfillStarter, createReconcilerBackfillDeps, getBackfillStatus, handleBackfillRequest } from '../reconciler/backfill/index';
-import { createDynamoDbStateStore } from '../src/backfill-state/state-store';
+import { createStarterStore } from '../src/backfill-state/dynamodb-runs';
 import { createOperator, type RunSummary } from '../reconciler/operator';
 import { applyEnv } from '../local/emulators';
 import { followKinesis } from '../local/kinesis-reader';
@@ -193,7 +193,7 @@ async function statusRows(values: Values, names: string[]): Promise<{ rows: Stat
   if (tables.length === 0) return { rows: [], config };
   const operator = createOperator(createAwsDeps(config, quietDeps(values)));
   const summary = await operator.status(tables);
-  const store = process.env.BACKFILL_STATE_TABLE ? createDynamoDbStateStore(createDynamoDbClient(), process.env.BACKFILL_STATE_TABLE) : undefined;
+  const store = process.env.BACKFILL_STATE_TABLE ? createStarterStore(createDynamoDbClient(), process.env.BACKFILL_STATE_TABLE) : undefined;
   const rows: StatusRow[] = [];
   for (const result of summary.tables) {
     if (result.outcome === 'error') throw new UserFacingError(`${result.table}: ${result.error?.message ?? result.reason ?? 'error'}`);
