@@ -18,6 +18,7 @@ import { createBackfillAwsDeps, handleBackfillInvocation, type BackfillDeps } fr
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../src/aws/clients';
 import { loadBackfillConfig } from '../src/config/backfill';
 import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
+import { createStarterStore } from '../src/backfill-state/dynamodb-runs';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 
@@ -106,7 +107,7 @@ async function backfillSeconds(env: Record<string, string>, segments: number, ta
       },
     },
   });
-  const starter = createBackfillStarter({ ...deps, settings: loadBackfillStarterConfig({ ...env, BACKFILL_SEGMENTS: String(segments) }), newRunId: () => randomUUID() });
+  const starter = createBackfillStarter({ ...deps, store: createStarterStore(createDynamoDbClient(), config.stateTable), settings: loadBackfillStarterConfig({ ...env, BACKFILL_SEGMENTS: String(segments) }), newRunId: () => randomUUID() });
   const started = performance.now();
   const result = await starter.start({ tableName: TABLE, tableArn, streamArn, reason: 'manual', force: true });
   if (result !== 'started') throw new Error(`backfill did not start: ${result}`);

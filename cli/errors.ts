@@ -12,7 +12,7 @@ export class UsageError extends DmsEventBusError {
 
 /** A condition the user must fix, already phrased as the sentence to print. */
 export class UserFacingError extends DmsEventBusError {
-  override readonly name = 'UserFacingError';
+  override readonly name: string = 'UserFacingError';
 }
 
 function text(error: unknown): { name: string; message: string; code?: string } {

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetEventSourceMappingCommand, GetFunctionCommand, InvokeCommand, ListEventSourceMappingsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionCommand, ListEventSourceMappingsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../src/aws/clients';
 import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../src/config/reconciler';
@@ -25,9 +25,10 @@ import { createMetrics } from '../src/observability/metrics';
 import { createTableFilter } from '../src/table-filter';
 import { createAwsDeps } from '../reconciler/aws-deps';
 import { createBackfillStarter, createReconcilerBackfillDeps, getBackfillStatus, handleBackfillRequest } from '../reconciler/backfill/index';
-import { createDynamoDbStateStore } from '../src/backfill-state/state-store';
+import { createStarterStore } from '../src/backfill-state/dynamodb-runs';
 import { createOperator, type RunSummary } from '../reconciler/operator';
 import { applyEnv } from '../local/emulators';
+import { createSyncInvokeClient, INVOKE_RETRY, invokeWithRetry } from './invoke';
 import { followKinesis } from '../local/kinesis-reader';
 import { formatEventLine } from '../local/display';
 import { parseChangeEvent } from '../local/session';
@@ -193,7 +194,7 @@ async function statusRows(values: Values, names: string[]): Promise<{ rows: Stat
   if (tables.length === 0) return { rows: [], config };
   const operator = createOperator(createAwsDeps(config, quietDeps(values)));
   const summary = await operator.status(tables);
-  const store = process.env.BACKFILL_STATE_TABLE ? createDynamoDbStateStore(createDynamoDbClient(), process.env.BACKFILL_STATE_TABLE) : undefined;
+  const store = process.env.BACKFILL_STATE_TABLE ? createStarterStore(createDynamoDbClient(), process.env.BACKFILL_STATE_TABLE) : undefined;
   const rows: StatusRow[] = [];
   for (const result of summary.tables) {
     if (result.outcome === 'error') throw new UserFacingError(`${result.table}: ${result.error?.message ?? result.reason ?? 'error'}`);
@@ -236,12 +237,13 @@ function printSummary(io: CliIo, summary: RunSummary | Record<string, unknown>, 
   return errors > 0 ? 1 : 0;
 }
 
-async function invokeReconciler(values: Values, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function invokeReconciler(values: Values, payload: Record<string, unknown>, io: CliIo): Promise<Record<string, unknown>> {
   const name = values['function-name'] ?? process.env.RECONCILER_FUNCTION_NAME;
   if (!name) throw new UserFacingError('Which reconciler? Pass --function-name <name> or set RECONCILER_FUNCTION_NAME.');
   let response;
   try {
-    response = await createLambdaClient().send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) }));
+    const retry = { ...INVOKE_RETRY, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: Math.random, onRetry: io.err };
+    response = await invokeWithRetry(createSyncInvokeClient(), { functionName: name, payload }, retry);
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') throw new UserFacingError(`Reconciler function ${name} not found.`);
     throw error;
@@ -268,8 +270,8 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       if (name === 'sweep' && args.length > 0) throw new UsageError('sweep takes no table names (use reconcile <table...>)');
       if (values.invoke) {
         const payload = name === 'sweep' ? { action: 'sweep' } : { action: 'reconcile', tables: args.length > 0 ? args : undefined };
-        if (name === 'reconcile' && args.length === 0) return printSummary(io, await invokeReconciler(values, { action: 'sweep' }), Boolean(values.json));
-        return printSummary(io, await invokeReconciler(values, payload), Boolean(values.json));
+        if (name === 'reconcile' && args.length === 0) return printSummary(io, await invokeReconciler(values, { action: 'sweep' }, io), Boolean(values.json));
+        return printSummary(io, await invokeReconciler(values, payload, io), Boolean(values.json));
       }
       const lambda = createLambdaClient();
       const config = await reconcilerConfig(values, lambda);
@@ -314,7 +316,7 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       if (args.length !== 1) throw new UsageError('backfill needs exactly one table name');
       const payload = { action: 'backfill', tableName: args[0]!, ...(values.force ? { force: true } : {}) };
       if (values.invoke) {
-        const response = await invokeReconciler(values, payload);
+        const response = await invokeReconciler(values, payload, io);
         io.out(values.json ? JSON.stringify(response, null, 2) : `backfill of ${args[0]}: ${String(response.result ?? response.status ?? JSON.stringify(response))}`);
         return 0;
       }

@@ -41,11 +41,12 @@ export function createLocalReconcilerHandler(env: Readonly<Record<string, string
 /**
  * The snapshot function's handler (snapshot/index.ts createHandler) with the dependencies
  * its entry point builds, except that logs and metrics go to `write`. Its continuations
- * go through the Lambda API (the local front), as in AWS.
+ * go through the Lambda API (the local front) to `functionName`, as in AWS, where Lambda
+ * sets AWS_LAMBDA_FUNCTION_NAME to the function's own name.
  */
-export function createLocalSnapshotHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
+export function createLocalSnapshotHandler(env: Readonly<Record<string, string>>, write: (line: string) => void, functionName: string): LocalFunction {
   const handler = createSnapshot(() =>
-    createBackfillAwsDeps(loadBackfillConfig(env), {
+    createBackfillAwsDeps(loadBackfillConfig({ ...env, AWS_LAMBDA_FUNCTION_NAME: functionName }), {
       logger: createLogger({ service: 'snapshot', level: parseLogLevel(env.LOG_LEVEL), write }),
       metrics: createMetrics({ service: 'snapshot', write }),
     }),

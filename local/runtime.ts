@@ -114,7 +114,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   cleanups.push(applyEnv(env));
   functions[stack.forwarderFunctionName] = createForwarderHandler(env, write);
   functions[stack.reconcilerFunctionName] = createLocalReconcilerHandler(env, write);
-  functions[stack.snapshotFunctionName] = createLocalSnapshotHandler(env, write);
+  functions[stack.snapshotFunctionName] = createLocalSnapshotHandler(env, write, stack.snapshotFunctionName);
 
   const lambda = new LambdaClient({ endpoint: front.url });
   const poller = createPoller({

@@ -154,7 +154,9 @@ function toArray(value) {
  * @param {any[]} input.statements the role's policy statements
  * @param {any[]} [input.managedPolicyArns] the role's managed policies
  * @param {string[]} [input.allowedManagedPolicies] managed policies accepted as they are (e.g. basic logging)
- * @param {string[]} [input.starResourceActions] actions allowed on Resource "*" because IAM offers nothing narrower
+ * @param {string[]} [input.starResourceActions] actions without resource-level permissions (the Service Authorization
+ *   Reference lists no resource type for them): they must be granted on Resource "*" alone, because a narrower
+ *   Resource matches no request and grants nothing
  * @returns {{ missing: string[], unused: string[], problems: string[] }}
  */
 export function analyseRole(input) {
@@ -175,7 +177,11 @@ export function analyseRole(input) {
         continue;
       }
       granted.add(action);
-      if (resources.includes('*') && !starResourceActions.has(action)) {
+      if (starResourceActions.has(action)) {
+        if (resources.length !== 1 || resources[0] !== '*') {
+          problems.push(`${label}: ${action} has no resource-level permissions: grant it on Resource "*" alone (a narrower Resource grants nothing)`);
+        }
+      } else if (resources.includes('*')) {
         problems.push(`${label}: ${action} on Resource "*" although it supports narrower resources`);
       }
     }

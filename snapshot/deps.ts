@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
-import type { BackfillStateStore } from '../src/backfill-state/state-store';
+import type { RunnerStore } from '../src/backfill-state/state-store';
 import type { SnapshotPublisher } from './snapshot-publisher';
 import type { SourceTable } from './source-table';
 import type { BackfillClock, BackfillInvocation, BackfillInvoker, BackfillRunSettings, BackfillSettings } from '../src/backfill-state/ports';
@@ -15,7 +15,7 @@ export type { BackfillClock, BackfillInvocation, BackfillInvoker, BackfillRunSet
 /** Everything a run needs: the shared state store and invoker, plus the scan and publish ports. */
 export interface BackfillDeps {
   readonly settings: BackfillRunSettings;
-  readonly store: BackfillStateStore;
+  readonly store: RunnerStore;
   readonly source: SourceTable;
   readonly publisher: SnapshotPublisher;
   readonly invoker: BackfillInvoker;

@@ -12,7 +12,7 @@
 import middy from '@middy/core';
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../src/aws/clients';
 import { createLambdaInvoker, parseBackfillInvocation } from '../src/backfill-state/invocation';
-import { createDynamoDbStateStore } from '../src/backfill-state/state-store';
+import { createRunnerStore } from '../src/backfill-state/dynamodb-segments';
 import { loadBackfillConfig, type BackfillConfig } from '../src/config/backfill';
 import { ConfigurationError, describeError, MalformedInputError } from '../src/errors';
 import { createLogger, parseLogLevel } from '../src/observability/logger';
@@ -84,7 +84,7 @@ export function createBackfillAwsDeps(config: BackfillConfig, overrides: Partial
       maxSegmentAttempts: config.maxSegmentAttempts,
       maxRecordSizeBytes: config.maxRecordSizeBytes,
     },
-    store: createDynamoDbStateStore(dynamodb, config.stateTable),
+    store: createRunnerStore(dynamodb, config.stateTable),
     source: createDynamoDbSourceTable(dynamodb),
     region: config.region,
     logger: createLogger({ service: 'snapshot' }),

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDynamoDbClient, createLambdaClient } from '../../src/aws/clients';
 import { createLambdaInvoker, parseBackfillInvocation } from '../../src/backfill-state/invocation';
-import { createDynamoDbStateStore } from '../../src/backfill-state/state-store';
+import { createStarterStore } from '../../src/backfill-state/dynamodb-runs';
 import type { BackfillStarterConfig } from '../../src/config/backfill-starter';
 import { ConfigurationError, DmsEventBusError } from '../../src/errors';
 import { createLogger } from '../../src/observability/logger';
@@ -76,7 +76,7 @@ export function createReconcilerBackfillDeps(config: BackfillStarterConfig, over
   const dynamodb = createDynamoDbClient();
   return {
     settings: { segments: config.segments, staleAfterMs: config.staleAfterMs },
-    store: createDynamoDbStateStore(dynamodb, config.stateTable),
+    store: createStarterStore(dynamodb, config.stateTable),
     tables: createDynamoDbTablePort(dynamodb),
     logger: createLogger({ service: 'reconciler', fields: { component: 'backfill' } }),
     clock: { now: () => Date.now() },

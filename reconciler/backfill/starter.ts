@@ -17,7 +17,7 @@ import {
 } from '../../src/backfill-state/checkpoint';
 import { StateConflictError } from '../../src/backfill-state/errors';
 import type { BackfillClock, BackfillInvoker, BackfillStartSettings } from '../../src/backfill-state/ports';
-import { toRunSummary, type BackfillRunSummary, type BackfillStateStore, type RunSummaryPage } from '../../src/backfill-state/state-store';
+import { toRunSummary, type BackfillRunSummary, type RunSummaryPage, type StarterStore } from '../../src/backfill-state/state-store';
 import type { Logger } from '../../src/observability/logger';
 
 /**
@@ -26,7 +26,7 @@ import type { Logger } from '../../src/observability/logger';
  */
 export interface StarterDeps {
   readonly settings: BackfillStartSettings;
-  readonly store: BackfillStateStore;
+  readonly store: StarterStore;
   readonly invoker: BackfillInvoker;
   readonly logger: Logger;
   readonly clock: Pick<BackfillClock, 'now'>;

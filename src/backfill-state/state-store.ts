@@ -1,5 +1,5 @@
 /**
- * The backfill state table: one item per source table (key `pk` = table name, `sk` =
+ * The backfill state table's model: one item per source table (key `pk` = table name, `sk` =
  * "backfill", both S), holding the current run and a map of its Scan segments. Every write is conditional:
  * - a new or resumed run expects the item's `version` it read (or no item);
  * - a segment write expects the run id and that segment's own `version`, so segments of
@@ -7,16 +7,7 @@
  *   segment (the loser gets StateConflictError and leaves the segment alone);
  * - finishing expects the run id and status `running`.
  */
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type AttributeValue, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import {
   BACKFILL_STATUS,
   type BackfillReason,
@@ -56,7 +47,10 @@ export interface RunSummaryPage {
   readonly next?: string;
 }
 
-/** Port: the durable backfill progress. Tests use an in-memory fake with the same conditions. */
+/**
+ * Port: the durable backfill progress. Tests use an in-memory fake with the same conditions.
+ * Each side gets only its part (StarterStore, RunnerStore), so each role needs only its calls.
+ */
 export interface BackfillStateStore {
   get(tableName: string): Promise<Versioned<BackfillState> | undefined>;
   /**
@@ -71,6 +65,12 @@ export interface BackfillStateStore {
   /** Marks the run done or failed, expecting it to be `runId` and still running. */
   finish(tableName: string, runId: string, status: Exclude<BackfillStatus, 'running'>, error: string | undefined, now: number): Promise<void>;
 }
+
+/** What the reconciler's starter uses: read, list and write whole runs (GetItem, Scan, PutItem). */
+export type StarterStore = Pick<BackfillStateStore, 'get' | 'list' | 'putRun'>;
+
+/** What the snapshot function's runner uses: read runs, checkpoint segments, finish (GetItem, UpdateItem). */
+export type RunnerStore = Pick<BackfillStateStore, 'get' | 'saveSegment' | 'finish'>;
 
 /**
  * The state table's key schema (the template creates it): HASH `pk` (S) = source table
@@ -99,11 +99,15 @@ export function stateTableDefinition(tableName: string): CreateTableCommandInput
   };
 }
 
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
-const keyOf = (sourceTable: string): Record<string, AttributeValue> => ({ pk: S(sourceTable), sk: S(STATE_SORT_KEY) });
+/** An S attribute (for the adapters). */
+export const S = (value: string): AttributeValue => ({ S: value });
+/** An N attribute (for the adapters). */
+export const N = (value: number): AttributeValue => ({ N: String(value) });
+/** The state item's key for a source table. */
+export const keyOf = (sourceTable: string): Record<string, AttributeValue> => ({ pk: S(sourceTable), sk: S(STATE_SORT_KEY) });
 
-function segmentToItem(segment: SegmentState): AttributeValue {
+/** Serialises one segment as the map stored under `segments.<n>`. */
+export function segmentToItem(segment: SegmentState): AttributeValue {
   const map: Record<string, AttributeValue> = {
     status: S(segment.status),
     items: N(segment.items),
@@ -203,133 +207,10 @@ export function itemToSummary(item: Record<string, AttributeValue>): BackfillRun
   };
 }
 
-function conflictOr(error: unknown, what: string): Error {
+/** A lost conditional write becomes StateConflictError; anything else is translated as usual. */
+export function conflictOr(error: unknown, what: string): Error {
   if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
     return new StateConflictError(`${what}: the state changed concurrently`, { cause: error });
   }
   return translateAwsError(error, what);
-}
-
-/** The state store on a real (or emulated) DynamoDB table. */
-export function createDynamoDbStateStore(client: DynamoDBClient, tableName: string): BackfillStateStore {
-  return {
-    async get(sourceTable) {
-      try {
-        const response = await client.send(
-          new GetItemCommand({ TableName: tableName, Key: keyOf(sourceTable), ConsistentRead: true }),
-        );
-        return response.Item ? itemToState(response.Item) : undefined;
-      } catch (error) {
-        throw conflictOr(error, `reading backfill state of ${sourceTable}`);
-      }
-    },
-
-    async list(next) {
-      try {
-        const response = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            // Only the summary: the segments map (with its keys) is most of an item's size.
-            ProjectionExpression: '#pk, #sk, #streamArn, #runId, #status, #updatedAt',
-            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#streamArn': 'streamArn', '#runId': 'runId', '#status': 'status', '#updatedAt': 'updatedAt' },
-            ConsistentRead: true,
-            ...(next === undefined ? {} : { ExclusiveStartKey: JSON.parse(next) as Record<string, AttributeValue> }),
-          }),
-        );
-        const items = (response.Items ?? []).filter((item) => item.sk?.S === STATE_SORT_KEY).map(itemToSummary);
-        return { items, ...(response.LastEvaluatedKey ? { next: JSON.stringify(response.LastEvaluatedKey) } : {}) };
-      } catch (error) {
-        throw translateAwsError(error, 'listing backfill states');
-      }
-    },
-
-    async putRun(state, expectedVersion) {
-      const version = (expectedVersion ?? 0) + 1;
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: stateToItem(state, version),
-            ...(expectedVersion === undefined
-              ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }
-              : {
-                  ConditionExpression: '#version = :expected',
-                  ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: { ':expected': N(expectedVersion) },
-                }),
-          }),
-        );
-      } catch (error) {
-        throw conflictOr(error, `writing backfill run ${state.runId} of ${state.tableName}`);
-      }
-    },
-
-    async saveSegment(sourceTable, runId, segment, expectedVersion, now) {
-      try {
-        const response = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: keyOf(sourceTable),
-            UpdateExpression: 'SET #segments.#seg = :segment, #updatedAt = :now ADD #version :one',
-            ConditionExpression: '#runId = :runId AND #status = :running AND #segments.#seg.#version = :expected',
-            ExpressionAttributeNames: {
-              '#segments': 'segments',
-              '#seg': String(segment.segment),
-              '#updatedAt': 'updatedAt',
-              '#version': 'version',
-              '#runId': 'runId',
-              '#status': 'status',
-            },
-            ExpressionAttributeValues: {
-              ':segment': segmentToItem(segment),
-              ':now': N(now),
-              ':one': N(1),
-              ':runId': S(runId),
-              ':running': S(BACKFILL_STATUS.running),
-              ':expected': N(expectedVersion),
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        if (!response.Attributes) throw new BackfillError(`saving segment ${segment.segment} of ${sourceTable} returned no state`);
-        return itemToState(response.Attributes);
-      } catch (error) {
-        throw conflictOr(error, `saving segment ${segment.segment} of ${sourceTable} (run ${runId})`);
-      }
-    },
-
-    async finish(sourceTable, runId, status, error, now) {
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: keyOf(sourceTable),
-            UpdateExpression:
-              error === undefined
-                ? 'SET #status = :status, #finishedAt = :now, #updatedAt = :now REMOVE #error ADD #version :one'
-                : 'SET #status = :status, #finishedAt = :now, #updatedAt = :now, #error = :error ADD #version :one',
-            ConditionExpression: '#runId = :runId AND #status = :running',
-            ExpressionAttributeNames: {
-              '#status': 'status',
-              '#error': 'error',
-              '#finishedAt': 'finishedAt',
-              '#updatedAt': 'updatedAt',
-              '#version': 'version',
-              '#runId': 'runId',
-            },
-            ExpressionAttributeValues: {
-              ':status': S(status),
-              ':now': N(now),
-              ':one': N(1),
-              ':runId': S(runId),
-              ':running': S(BACKFILL_STATUS.running),
-              ...(error === undefined ? {} : { ':error': S(error) }),
-            },
-          }),
-        );
-      } catch (caught) {
-        throw conflictOr(caught, `finishing backfill run ${runId} of ${sourceTable}`);
-      }
-    },
-  };
 }

@@ -6,7 +6,8 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { applyPage, claim, newRun } from '../../src/backfill-state/checkpoint';
 import { StateConflictError } from '../../src/backfill-state/errors';
-import { createDynamoDbStateStore, stateTableDefinition, type BackfillStateStore } from '../../src/backfill-state/state-store';
+import { createDynamoDbStateStore } from '../../src/backfill-state/dynamodb-store';
+import { stateTableDefinition, type BackfillStateStore } from '../../src/backfill-state/state-store';
 import { createDynamoDbClient } from '../../src/aws/clients';
 import { useLocalAws } from '../support/local-aws';
 

@@ -36,6 +36,7 @@ import { createDynamoDbClient, createDynamoDbStreamsClient, createKinesisClient,
 import { writeAttributeMap, type AttributeMap } from '../../src/change-event';
 import { loadBackfillConfig } from '../../src/config/backfill';
 import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
+import { createStarterStore } from '../../src/backfill-state/dynamodb-runs';
 import { loadReconcilerConfig } from '../../src/config/reconciler';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
@@ -266,6 +267,7 @@ describe('backfill on the emulators', () => {
   /** The starter's ports over the snapshot function's: the same state table and invoker, the env's segment count. */
   const starterDeps = (deps: BackfillDeps, backfillEnv: Record<string, string>) => ({
     ...deps,
+    store: createStarterStore(createDynamoDbClient(), stack.backfillStateTable),
     settings: loadBackfillStarterConfig({ ...env(), ...backfillEnv }),
     newRunId: () => randomUUID(),
   });

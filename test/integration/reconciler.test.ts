@@ -23,6 +23,7 @@ import { createHandler } from '../../reconciler/index';
 import type { BackfillStarter, Clock } from '../../reconciler/ports';
 import { createBackfillStarter, createReconcilerBackfillDeps } from '../../reconciler/backfill/index';
 import type { BackfillInvocation } from '../../src/backfill-state/ports';
+import { createRunnerStore } from '../../src/backfill-state/dynamodb-segments';
 import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { useLocalAws } from '../support/local-aws';
 import { SAMPLES } from '../unit/reconciler/cloudtrail-samples';
@@ -264,7 +265,7 @@ describe('reconciler on moto', () => {
     // Act
     const repaired = await operator.sweep();
     const run = (await real.getRun('orders'))!;
-    await backfillDeps.store.finish('orders', run.runId, 'done', undefined, Date.now());
+    await createRunnerStore(ddb, 'backfill-state').finish('orders', run.runId, 'done', undefined, Date.now());
     const after = await operator.sweep();
     // Assess
     const streamArn = (await describe('orders')).LatestStreamArn;

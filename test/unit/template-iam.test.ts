@@ -144,6 +144,16 @@ describe('analyseRole', () => {
     ['wildcard action', { Sid: 'W', Effect: 'Allow', Action: 'dynamodb:*', Resource: 'arn:t' }, /W: wildcard action/],
     ['star resource where narrower exists', { Sid: 'R', Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: '*' }, /R: kinesis:PutRecords on Resource "\*"/],
     ['NotAction', { Sid: 'N', Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:x' }, /N: NotAction/],
+    [
+      'narrower Resource for an action without resource-level permissions (it would grant nothing)',
+      { Sid: 'L', Effect: 'Allow', Action: ['dynamodb:ListTables'], Resource: 'arn:aws:dynamodb:r:1:table/dms_*' },
+      /L: dynamodb:ListTables has no resource-level permissions: grant it on Resource "\*" alone/,
+    ],
+    [
+      '"*" mixed with other resources for such an action',
+      { Sid: 'M', Effect: 'Allow', Action: ['dynamodb:ListTables'], Resource: ['*', 'arn:aws:dynamodb:r:1:table/x'] },
+      /M: dynamodb:ListTables has no resource-level permissions/,
+    ],
   ])('reports a %s', (_name, statement, message) => {
     // Act
     const result = analyseRole({ ...base, codeActions: [], statements: [statement] });

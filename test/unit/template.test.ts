@@ -38,9 +38,16 @@ const ENDPOINT_VARIABLE: Record<string, string> = {
   '@aws-sdk/client-sqs': 'AWS_ENDPOINT_URL_SQS',
 };
 
-/** Actions allowed on Resource "*" because IAM has no narrower resource for them. */
+/**
+ * Actions without resource-level permissions: granted on Resource "*" alone, never narrower (a narrower Resource
+ * grants nothing). Source: the Service Authorization Reference, whose Actions tables list no resource type for them,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html (ListTables, ListStreams),
+ * .../list_awslambda.html, .../list_applicationautoscaling.html.
+ */
 const STAR_RESOURCE_ACTIONS = [
   'dynamodb:ListTables',
+  // Lambda's event source mapping poller calls it with the forwarder's role.
+  'dynamodb:ListStreams',
   'lambda:ListEventSourceMappings',
   // Authorised on "*" and narrowed by the lambda:FunctionArn condition (checked below).
   'lambda:CreateEventSourceMapping',

@@ -2,7 +2,8 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { newRun } from '../../../src/backfill-state/checkpoint';
 import { TerminalBackfillError } from '../../../src/backfill-state/errors';
-import { createDynamoDbStateStore, stateToItem } from '../../../src/backfill-state/state-store';
+import { createDynamoDbStateStore } from '../../../src/backfill-state/dynamodb-store';
+import { stateToItem } from '../../../src/backfill-state/state-store';
 
 const STREAM = 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000';
 
