@@ -19,7 +19,7 @@ const HOUR_MS = 3_600_000;
 /** Lambda's longest timeout: each invocation scans for up to 15 minutes, then hands over. */
 const INVOCATION_MS = 900_000;
 
-async function startRun(h: Harness, deps: BackfillDeps): Promise<string> {
+async function startRun(h: Harness, deps: Harness['deps']): Promise<string> {
   expect(await createBackfillStarter(deps).start({ tableName: TABLE, tableArn: TABLE_ARN, streamArn: STREAM, reason: 'stream-enabled', force: false })).toBe('started');
   return h.invoker.queue.shift()?.runId as string;
 }
@@ -50,7 +50,7 @@ describe('backfill read budget under DynamoDB auto scaling', () => {
       { initialRcu: 200, minRcu: 5, maxRcu: 1_000, targetPercent: 70, pagesPerSegment: 5_400, rcuPerPage: 100, now: h.clock.now },
       { tableName: TABLE, tableArn: TABLE_ARN, keyAttributeNames: ['id'], latestStreamArn: STREAM },
     );
-    const deps: BackfillDeps = { ...h.deps, source: table };
+    const deps: Harness['deps'] = { ...h.deps, source: table };
     const startedAt = h.clock.now();
     const runId = await startRun(h, deps);
 
