@@ -5,6 +5,7 @@
  */
 import { MalformedInputError } from '../src/errors';
 import type { TableFilter } from '../src/table-filter';
+import { foreignTableReason, parseTableReference } from '../src/table-name';
 
 export const TABLE_EVENT_NAMES = ['CreateTable', 'UpdateTable', 'DeleteTable'] as const;
 export type TableEventName = (typeof TABLE_EVENT_NAMES)[number];
@@ -36,20 +37,26 @@ function optionalBoolean(event: Json, key: string): boolean {
   return value;
 }
 
-function tableList(event: Json): string[] {
+/** The names in "tables"; a table ARN of this account and region counts as its name. */
+function tableList(event: Json, context: ParseContext): string[] {
   const tables = event.tables;
   if (!Array.isArray(tables) || tables.length === 0 || !tables.every((t) => typeof t === 'string' && t.length > 0)) {
     throw new MalformedInputError('"tables" must be a non-empty array of table names');
   }
-  return tables as string[];
+  return (tables as string[]).map((table) => {
+    const reference = parseTableReference(table);
+    const foreign = foreignTableReason(reference, context.account, context.region);
+    if (foreign) throw new MalformedInputError(`"tables" holds ${table}: a ${foreign}`);
+    return reference.name;
+  });
 }
 
-function parseDirect(event: Json): ReconcilerRequest {
+function parseDirect(event: Json, context: ParseContext): ReconcilerRequest {
   switch (event.action) {
     case 'reconcile':
-      return { kind: 'reconcile', tables: tableList(event), dryRun: optionalBoolean(event, 'dryRun') };
+      return { kind: 'reconcile', tables: tableList(event, context), dryRun: optionalBoolean(event, 'dryRun') };
     case 'status':
-      return { kind: 'status', tables: tableList(event) };
+      return { kind: 'status', tables: tableList(event, context) };
     case 'sweep': {
       if (event.startAfter !== undefined && typeof event.startAfter !== 'string') throw new MalformedInputError('"startAfter" must be a string');
       return { kind: 'sweep', dryRun: optionalBoolean(event, 'dryRun'), scheduled: false, ...(typeof event.startAfter === 'string' ? { startAfter: event.startAfter } : {}) };
@@ -58,6 +65,14 @@ function parseDirect(event: Json): ReconcilerRequest {
       return { kind: 'backfill', event };
     default:
       throw new MalformedInputError(`unknown action ${JSON.stringify(event.action)}; expected reconcile, status, sweep or backfill`);
+  }
+}
+
+function nameIfReadable(value: string): string | undefined {
+  try {
+    return parseTableReference(value).name;
+  } catch {
+    return undefined;
   }
 }
 
@@ -72,16 +87,22 @@ function parseCloudTrail(event: Json, context: ParseContext): ReconcilerRequest 
   const request = isObject(detail.requestParameters) ? detail.requestParameters : {};
   const response = isObject(detail.responseElements) ? detail.responseElements : {};
   const description = isObject(response.tableDescription) ? response.tableDescription : {};
-  const tableName = request.tableName ?? description.tableName;
+  // The request's TableName may be the table's ARN; the response's tableDescription has the name.
+  const named = request.tableName ?? description.tableName;
   if (detail.errorCode !== undefined && detail.errorCode !== null) {
-    return { kind: 'ignored', reason: `the ${eventName} call failed (${String(detail.errorCode)})`, eventName, ...(typeof tableName === 'string' ? { tableName } : {}) };
+    const tableName = typeof named === 'string' ? nameIfReadable(named) : undefined;
+    return { kind: 'ignored', reason: `the ${eventName} call failed (${String(detail.errorCode)})`, eventName, ...(tableName ? { tableName } : {}) };
   }
-  if (typeof tableName !== 'string' || tableName.length === 0) throw new MalformedInputError(`${eventName} event names no table (requestParameters.tableName)`);
+  if (typeof named !== 'string' || named.length === 0) throw new MalformedInputError(`${eventName} event names no table (requestParameters.tableName)`);
+  const reference = parseTableReference(named);
+  const tableName = reference.name;
   const account = typeof event.account === 'string' ? event.account : detail.recipientAccountId;
   const region = typeof event.region === 'string' ? event.region : detail.awsRegion;
   if (account !== context.account || region !== context.region) {
     return { kind: 'ignored', reason: `event for account ${String(account)} region ${String(region)}, not this function's ${context.account} ${context.region}`, tableName, eventName };
   }
+  const foreign = foreignTableReason(reference, context.account, context.region);
+  if (foreign) return { kind: 'ignored', reason: foreign, tableName, eventName };
   const identity = isObject(detail.userIdentity) ? detail.userIdentity : {};
   const session = isObject(identity.sessionContext) ? identity.sessionContext : {};
   const issuer = isObject(session.sessionIssuer) ? session.sessionIssuer : {};
@@ -100,7 +121,7 @@ function parseCloudTrail(event: Json, context: ParseContext): ReconcilerRequest 
 /** Classifies an invocation; throws MalformedInputError for input it cannot understand. */
 export function parseRequest(event: unknown, context: ParseContext): ReconcilerRequest {
   if (!isObject(event)) throw new MalformedInputError('event must be a JSON object');
-  if (event.action !== undefined) return parseDirect(event);
+  if (event.action !== undefined) return parseDirect(event, context);
   const detailType = event['detail-type'];
   if (detailType === 'Scheduled Event' && event.source === 'aws.events') return { kind: 'sweep', dryRun: false, scheduled: true };
   if (detailType === 'AWS API Call via CloudTrail') return parseCloudTrail(event, context);

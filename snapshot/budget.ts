@@ -9,8 +9,9 @@
 export interface TableReadCapacity {
   readonly billingMode: 'PROVISIONED' | 'PAY_PER_REQUEST';
   /**
-   * Provisioned read capacity units. With auto scaling this is the current value, which
-   * is the right base: the scan must not push auto scaling upwards on its own.
+   * Provisioned read capacity units when the run started (the run keeps the budget derived from
+   * it: run-budget.ts). Not the maximum of an auto-scaled table: the scan must not push auto
+   * scaling upwards on its own.
    */
   readonly readCapacityUnits: number;
   /** On-demand maximum read request units per second, when the table sets one. */

@@ -7,7 +7,8 @@
  */
 import { encodeSnapshotEvent } from '../src/change-event';
 import { describeError, MalformedInputError } from '../src/errors';
-import { consume, createBucket, estimateScanRcu, readBudgetRcu, slowDown, throttleBackoffMs, type TokenBucket } from './budget';
+import { consume, createBucket, estimateScanRcu, slowDown, throttleBackoffMs, type TokenBucket } from './budget';
+import { runReadBudget } from './run-budget';
 import {
   applyPage,
   BACKFILL_STATUS,
@@ -118,14 +119,13 @@ export async function runBackfillInvocation(
     );
   }
 
-  let bucket: TokenBucket = createBucket(
-    readBudgetRcu(table.capacity, { fraction: settings.readCapacityFraction, onDemandMaxRcu: settings.onDemandMaxRcu }),
-    clock.now(),
-  );
+  // Fixed for the whole run (see run-budget.ts): never re-derived from a capacity auto scaling shrank.
+  const budget = await runReadBudget(initial, table.capacity, { fraction: settings.readCapacityFraction, onDemandMaxRcu: settings.onDemandMaxRcu }, { ...deps, logger: log });
+  let bucket: TokenBucket = createBucket(budget.budgetRcu, clock.now());
   const totalSegments = initial.value.segments.length;
   const leaseUntil = deadline + LEASE_GRACE_MS;
   const claimable = claimableSegments(initial.value, owner, clock.now());
-  log.info('backfill invocation started', { segments: claimable, totalSegments, budgetRcu: bucket.rate, remainingMs: deadline - clock.now() });
+  log.info('backfill invocation started', { segments: claimable, totalSegments, budgetRcu: bucket.rate, budgetSource: budget.source, remainingMs: deadline - clock.now() });
 
   /** Writes `next` expecting `previous`'s version; null when another invocation won the segment. */
   const commit = async (previous: SegmentState, next: SegmentState): Promise<SegmentState | null> => {

@@ -59,6 +59,11 @@ export interface BackfillState {
   readonly updatedAt: number;
   readonly finishedAt: number | undefined;
   readonly error: string | undefined;
+  /**
+   * RCU/s the run's scan may consume, fixed by the run's first invocation from the capacity
+   * the table had then (snapshot/run-budget.ts); undefined until that invocation stored it.
+   */
+  readonly readBudgetRcu?: number;
 }
 
 /** What one Scan page produced, once its events are on Kinesis. */

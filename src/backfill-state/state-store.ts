@@ -141,6 +141,7 @@ export function stateToItem(state: BackfillState, version: number): Record<strin
   };
   if (state.finishedAt !== undefined) item.finishedAt = N(state.finishedAt);
   if (state.error !== undefined) item.error = S(state.error);
+  if (state.readBudgetRcu !== undefined) item.readBudgetRcu = N(state.readBudgetRcu);
   return item;
 }
 
@@ -192,6 +193,7 @@ export function itemToState(item: Record<string, AttributeValue>): Versioned<Bac
       updatedAt: readN(item, 'updatedAt'),
       finishedAt: optionalN(item, 'finishedAt'),
       error: optionalS(item, 'error'),
+      ...(item.readBudgetRcu === undefined ? {} : { readBudgetRcu: readN(item, 'readBudgetRcu') }),
     },
   };
 }

@@ -15,5 +15,6 @@ export {
   type EncodeOptions,
   type JsonValue,
 } from './change-event';
+export { CreationTimeWindow, creationTimeToIso, epochNumberToMs } from './creation-time';
 export { changeFieldsFromStreamRecord, isTtlDeletion, parseStreamArn, type DynamoDbStreamRecord, type StreamSource } from './stream-record';
 export { encodeSnapshotEvent, keysOfItem, snapshotEventId, type SnapshotInput } from './snapshot';

@@ -6,6 +6,7 @@
 import { MalformedInputError } from '../errors';
 import type { AttributeMap } from './attribute-value';
 import { Operation, type ChangeFields } from './change-event';
+import { creationTimeToIso } from './creation-time';
 
 /** The parts of a Lambda DynamoDB stream record the forwarder reads. */
 export interface DynamoDbStreamRecord {
@@ -16,7 +17,7 @@ export interface DynamoDbStreamRecord {
   awsRegion?: string;
   userIdentity?: unknown;
   dynamodb?: {
-    /** Seconds since the epoch in Lambda events; a Date from the SDK. */
+    /** Seconds since the epoch in Lambda events (also ms, µs, E-notation: see creation-time.ts); a Date from the SDK. */
     ApproximateCreationDateTime?: number | Date | string;
     Keys?: AttributeMap;
     NewImage?: AttributeMap;
@@ -56,23 +57,12 @@ function cachedStreamArn(streamArn: string): StreamSource {
   if (lastArn?.streamArn !== streamArn) lastArn = parseStreamArn(streamArn);
   return lastArn;
 }
-let lastTime: { value: unknown; iso: string } | undefined;
 
 /** Deletions by DynamoDB's TTL process carry this service identity. */
 export function isTtlDeletion(userIdentity: unknown): boolean {
   if (userIdentity === null || typeof userIdentity !== 'object') return false;
   const identity = userIdentity as { type?: unknown; principalId?: unknown };
   return identity.type === 'Service' && identity.principalId === 'dynamodb.amazonaws.com';
-}
-
-function toIso(value: number | Date | string | undefined): string | null {
-  if (value === undefined || value === null) return null;
-  if (lastTime !== undefined && lastTime.value === value) return lastTime.iso;
-  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new MalformedInputError(`ApproximateCreationDateTime is not a time: ${String(value)}`);
-  const iso = date.toISOString();
-  if (typeof value === 'number') lastTime = { value, iso };
-  return iso;
 }
 
 function isObject(value: unknown): boolean {
@@ -105,7 +95,7 @@ export function changeFieldsFromStreamRecord(record: DynamoDbStreamRecord): Chan
     oldImage: dynamodb.OldImage ?? null,
     newImage: dynamodb.NewImage ?? null,
     sequenceNumber: dynamodb.SequenceNumber,
-    approximateCreationTime: toIso(dynamodb.ApproximateCreationDateTime),
+    approximateCreationTime: creationTimeToIso(dynamodb.ApproximateCreationDateTime),
     readAt: null,
     ttlDeletion: operation === Operation.Remove && isTtlDeletion(record.userIdentity),
   };

@@ -64,6 +64,20 @@ describe('DynamoDB backfill state store', () => {
     await expect(otherRun).rejects.toThrow(StateConflictError);
   });
 
+  it("keeps a run's fixed read budget (a fraction of RCU) through segment commits", async () => {
+    // Prepare
+    const budgeted = { ...newRun({ tableName: 'customers', tableArn: 'arn:t2', streamArn: 'arn:s2', runId: 'b1', reason: 'stream-enabled', totalSegments: 1, now: 1_000 }), readBudgetRcu: 12.5 };
+    await store.putRun(budgeted, undefined);
+    const segment = budgeted.segments[0]!;
+
+    // Act
+    const afterCommit = await store.saveSegment('customers', 'b1', claim(segment, 'invocation-a', 99_000, 2_000), segment.version, 2_000);
+
+    // Assess
+    expect(afterCommit.value.readBudgetRcu).toBe(12.5);
+    expect((await store.get('customers'))?.value.readBudgetRcu).toBe(12.5);
+  });
+
   it('finishes a running run once', async () => {
     // Act
     await store.finish('orders', 'r1', 'failed', 'boom', 4_000);
