@@ -31,23 +31,20 @@ import type { Logger } from '../src/observability/logger';
 import { readBudgetRcu, type BudgetSettings, type TableReadCapacity } from './budget';
 import type { BackfillDeps } from './deps';
 
-/** Attempts to store the budget when concurrent state writes (segment commits, a kick) win the race. */
-export const FIX_BUDGET_ATTEMPTS = 3;
-
 /** Where an invocation's budget came from. */
 export const BudgetSource = {
   /** Stored in the run's state by an earlier invocation. */
   Run: 'run',
   /** Derived from the table's capacity now and stored for the rest of the run. */
   Fixed: 'fixed',
-  /** Derived now but not stored (the state kept changing); a later invocation stores one. */
+  /** Derived now but not stored (the run was superseded or ended meanwhile). */
   Unstored: 'unstored',
 } as const;
 export type BudgetSource = (typeof BudgetSource)[keyof typeof BudgetSource];
 
 /**
- * The run's budget in RCU/s: the stored one, or one derived from `capacity` and stored with a
- * conditional write (first writer wins: after a conflict the stored value, if any, is used).
+ * The run's budget in RCU/s: the stored one, or one derived from `capacity` and stored with one
+ * conditional update (first writer wins, so concurrent invocations agree on one budget).
  */
 export async function runReadBudget(
   initial: Versioned<BackfillState>,
@@ -57,18 +54,13 @@ export async function runReadBudget(
 ): Promise<{ budgetRcu: number; source: BudgetSource }> {
   if (initial.value.readBudgetRcu !== undefined) return { budgetRcu: initial.value.readBudgetRcu, source: BudgetSource.Run };
   const budgetRcu = readBudgetRcu(capacity, settings);
-  let current: Versioned<BackfillState> | undefined = initial;
-  for (let attempt = 0; attempt < FIX_BUDGET_ATTEMPTS && current !== undefined; attempt++) {
-    if (current.value.runId !== initial.value.runId) break; // superseded: the runner finds out at its next write
-    if (current.value.readBudgetRcu !== undefined) return { budgetRcu: current.value.readBudgetRcu, source: BudgetSource.Run };
-    try {
-      await deps.store.putRun({ ...current.value, readBudgetRcu: budgetRcu, updatedAt: deps.clock.now() }, current.version);
-      return { budgetRcu, source: BudgetSource.Fixed };
-    } catch (error) {
-      if (!(error instanceof StateConflictError)) throw error;
-      current = await deps.store.get(initial.value.tableName);
-    }
+  try {
+    const stored = await deps.store.fixReadBudget(initial.value.tableName, initial.value.runId, budgetRcu, deps.clock.now());
+    return { budgetRcu: stored, source: stored === budgetRcu ? BudgetSource.Fixed : BudgetSource.Run };
+  } catch (error) {
+    if (!(error instanceof StateConflictError)) throw error;
+    // Superseded or no longer running: the runner finds out at its next write.
+    deps.logger.warn('read budget not stored (the run changed); this invocation uses it unstored', { budgetRcu });
+    return { budgetRcu, source: BudgetSource.Unstored };
   }
-  deps.logger.warn('read budget not stored (the run state kept changing); this invocation uses it unstored', { budgetRcu });
-  return { budgetRcu, source: BudgetSource.Unstored };
 }

@@ -1,6 +1,6 @@
 /**
  * The snapshot function's part of the backfill state table: read a run, checkpoint its
- * segments and finish it. GetItem and UpdateItem; it never creates or lists runs.
+ * read budget and segments and finish it. GetItem and UpdateItem; it never creates or lists runs.
  */
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BACKFILL_STATUS } from './checkpoint';
@@ -44,6 +44,27 @@ export function createRunnerStore(client: DynamoDBClient, tableName: string): Ru
         return itemToState(response.Attributes);
       } catch (error) {
         throw conflictOr(error, `saving segment ${segment.segment} of ${sourceTable} (run ${runId})`);
+      }
+    },
+
+    async fixReadBudget(sourceTable, runId, budgetRcu, now) {
+      try {
+        const response = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(sourceTable),
+            UpdateExpression: 'SET #budget = if_not_exists(#budget, :budget), #updatedAt = :now ADD #version :one',
+            ConditionExpression: '#runId = :runId AND #status = :running',
+            ExpressionAttributeNames: { '#budget': 'readBudgetRcu', '#updatedAt': 'updatedAt', '#version': 'version', '#runId': 'runId', '#status': 'status' },
+            ExpressionAttributeValues: { ':budget': N(budgetRcu), ':now': N(now), ':one': N(1), ':runId': S(runId), ':running': S(BACKFILL_STATUS.running) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const stored = response.Attributes ? itemToState(response.Attributes).value.readBudgetRcu : undefined;
+        if (stored === undefined) throw new BackfillError(`fixing the read budget of ${sourceTable} returned no budget`);
+        return stored;
+      } catch (error) {
+        throw conflictOr(error, `fixing the read budget of ${sourceTable} (run ${runId})`);
       }
     },
 

@@ -62,6 +62,11 @@ export interface BackfillStateStore {
   putRun(state: BackfillState, expectedVersion: number | undefined): Promise<void>;
   /** Writes one segment, expecting run `runId` and the segment at `expectedVersion`; returns the new state. */
   saveSegment(tableName: string, runId: string, segment: SegmentState, expectedVersion: number, now: number): Promise<Versioned<BackfillState>>;
+  /**
+   * Stores the run's read budget unless one is stored already (first writer wins), expecting the
+   * run to be `runId` and still running; returns the budget the run has now.
+   */
+  fixReadBudget(tableName: string, runId: string, budgetRcu: number, now: number): Promise<number>;
   /** Marks the run done or failed, expecting it to be `runId` and still running. */
   finish(tableName: string, runId: string, status: Exclude<BackfillStatus, 'running'>, error: string | undefined, now: number): Promise<void>;
 }
@@ -69,8 +74,8 @@ export interface BackfillStateStore {
 /** What the reconciler's starter uses: read, list and write whole runs (GetItem, Scan, PutItem). */
 export type StarterStore = Pick<BackfillStateStore, 'get' | 'list' | 'putRun'>;
 
-/** What the snapshot function's runner uses: read runs, checkpoint segments, finish (GetItem, UpdateItem). */
-export type RunnerStore = Pick<BackfillStateStore, 'get' | 'saveSegment' | 'finish'>;
+/** What the snapshot function's runner uses: read runs, fix the budget, checkpoint segments, finish (GetItem, UpdateItem). */
+export type RunnerStore = Pick<BackfillStateStore, 'get' | 'fixReadBudget' | 'saveSegment' | 'finish'>;
 
 /**
  * The state table's key schema (the template creates it): HASH `pk` (S) = source table

@@ -78,6 +78,21 @@ describe('DynamoDB backfill state store', () => {
     expect((await store.get('customers'))?.value.readBudgetRcu).toBe(12.5);
   });
 
+  it('fixes a read budget once: the first writer wins, a superseded run is refused', async () => {
+    // Prepare
+    await store.putRun(newRun({ tableName: 'invoices', tableArn: 'arn:t3', streamArn: 'arn:s3', runId: 'f1', reason: 'stream-enabled', totalSegments: 1, now: 1_000 }), undefined);
+
+    // Act
+    const first = await store.fixReadBudget('invoices', 'f1', 50, 2_000);
+    const second = await store.fixReadBudget('invoices', 'f1', 9, 3_000);
+    const otherRun = store.fixReadBudget('invoices', 'not-this-run', 7, 4_000);
+
+    // Assess
+    expect([first, second]).toEqual([50, 50]);
+    await expect(otherRun).rejects.toThrow(StateConflictError);
+    expect((await store.get('invoices'))?.value.readBudgetRcu).toBe(50);
+  });
+
   it('finishes a running run once', async () => {
     // Act
     await store.finish('orders', 'r1', 'failed', 'boom', 4_000);

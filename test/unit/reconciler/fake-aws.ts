@@ -259,6 +259,7 @@ export class FakeAws {
     get: async (name) => { await this.call('GetItem'); return this.backfillStore.get(name); },
     list: async (next) => { await this.call('Scan'); return this.backfillStore.list(next); },
     putRun: async (state, version) => { await this.call('PutItem'); return this.backfillStore.putRun(state, version); },
+    fixReadBudget: async (...args) => { await this.call('UpdateItem'); return this.backfillStore.fixReadBudget(...args); },
     saveSegment: async (...args) => { await this.call('UpdateItem'); return this.backfillStore.saveSegment(...args); },
     finish: async (...args) => { await this.call('UpdateItem'); return this.backfillStore.finish(...args); },
   };

@@ -98,7 +98,7 @@ describe('runReadBudget', () => {
     expect(budget).toEqual({ budgetRcu: 80, source: BudgetSource.Run });
   });
 
-  it('uses an unstored budget, with a warning, when every write conflicts', async () => {
+  it('uses an unstored budget, with a warning, when the run changed under it', async () => {
     // Prepare
     const { h, initial, settings, capacity } = await prepared();
     h.store.beforeWrite = () => {

@@ -48,6 +48,16 @@ export class FakeStore implements BackfillStateStore {
     this.rows.set(state.tableName, { value: structuredClone(state), version: (expectedVersion ?? 0) + 1 });
   }
 
+  async fixReadBudget(tableName: string, runId: string, budgetRcu: number, now: number) {
+    this.beforeWrite();
+    const current = this.rows.get(tableName);
+    if (!current || current.value.runId !== runId || current.value.status !== 'running') throw new StateConflictError('fixReadBudget condition failed');
+    this.writes++;
+    const readBudgetRcu = current.value.readBudgetRcu ?? budgetRcu;
+    this.rows.set(tableName, { value: { ...structuredClone(current.value), readBudgetRcu, updatedAt: now }, version: current.version + 1 });
+    return readBudgetRcu;
+  }
+
   async saveSegment(tableName: string, runId: string, segment: BackfillState['segments'][number], expectedVersion: number, now: number) {
     this.beforeWrite();
     const current = this.rows.get(tableName);
