@@ -4,23 +4,17 @@
  * ResourceConflict, DeregisterScalableTarget removes the target's policies, enabling an
  * enabled stream is ResourceInUse, page sizes 100/100/50/10). Counts calls by operation,
  * and can add latency and throttle above a call rate (the benchmark uses both).
- *
- * Streams follow the DynamoDB Streams documentation
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html): a stream's
- * label is its creation time; a disabled stream stays DISABLED and readable for 24 hours;
- * a deleted table's stream is deleted 24 hours after DeleteTable
- * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DeleteTable.html);
- * records are trimmed 24 hours after they were written. `pollMappings` plays Lambda's
- * poller: each Enabled mapping reads what is still readable on its stream.
+ * Streams, their records and Lambda's poller are modelled as AWS documents them in
+ * `fake-streams.ts`.
  */
 import { AwsCallError, ErrorKind } from '../../../reconciler/errors';
-import type { MappingFields, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
-import type { ObservedStream } from '../../../reconciler/model';
+import type { MappingFields, ObservedMapping, ObservedPolicy, ObservedStream, ObservedTable, ObservedTarget } from '../../../reconciler/model';
 import type { Announcement, AnnouncePort, BackfillStarter, Clock, MappingPort, Page, ScalingPort, StreamPort, TablePort } from '../../../reconciler/ports';
 import { createBackfillStarter, type BackfillController } from '../../../reconciler/backfill/starter';
 import type { BackfillStateStore } from '../../../src/backfill-state/state-store';
 import { createLogger } from '../../../src/observability/logger';
 import { FakeStore, TEST_SETTINGS } from '../snapshot/fakes';
+import { FakeStreams, type DeliveredRecord, type FakeStream } from './fake-streams';
 
 export interface FakeTable extends ObservedTable {
   tags: Record<string, string>;
@@ -37,38 +31,19 @@ export interface FakeAwsOptions {
   rejectDuplicateMappings?: boolean;
 }
 
-/** One stream as DynamoDB keeps it. */
-export interface FakeStream {
-  tableName: string;
-  createdAt: number;
-  /** When it was disabled (UpdateTable or DeleteTable); set on first look when a test swapped it out by hand. */
-  disabledAt?: number;
-  /** DeleteTable disabled it: DynamoDB deletes it 24 hours later. */
-  tableDeleted?: boolean;
-  records: { sequenceNumber: number; writtenAt: number }[];
-}
-
-const DAY_MS = 24 * 3600_000;
-
 export class FakeAws {
   readonly tables = new Map<string, FakeTable>();
   readonly mappings = new Map<string, ObservedMapping>();
   readonly targets = new Map<string, ObservedTarget>();
   readonly policies = new Map<string, ObservedPolicy>();
   readonly announcements: Announcement[] = [];
-  /** Every stream ever created, by ARN (AWS keeps a disabled one readable for 24 hours). */
-  readonly streams = new Map<string, FakeStream>();
-  /** Records each mapping delivered to the forwarder (`pollMappings`). */
-  readonly delivered: { uuid: string; streamArn: string; sequenceNumber: number }[] = [];
-  private readonly checkpoints = new Map<string, number>();
-  private sequence = 0;
-  private lastLabelMs = 0;
   /** Backfill invocations the real starter made ('started' results), with the run's stream. */
   readonly backfills: { tableName: string; streamArn: string }[] = [];
   /** The backfill state table (in memory, with the real store's conditions); tests edit runs here. */
   readonly backfillStore = new FakeStore();
   /** Shared by the operator (helpers pass it) and the backfill starter, so both judge stalls alike. */
   readonly clock = fakeClock();
+  private readonly streamModel = new FakeStreams(this.clock, (arn) => [...this.tables.values()].some((t) => t.stream.enabled && t.stream.latestArn === arn));
   calls: Record<string, number> = {};
   /** Operations that fail once with the given error kind/code (tests). */
   readonly failNext = new Map<string, { kind: string; code: string }[]>();
@@ -88,60 +63,43 @@ export class FakeAws {
     return `arn:aws:dynamodb:${this.region}:${this.account}:table/${name}`;
   }
 
+  /** Every stream ever created, by ARN, as DynamoDB Streams keeps them. */
+  get streams(): Map<string, FakeStream> {
+    return this.streamModel.streams;
+  }
+
+  /** Records each mapping delivered to the forwarder (`pollMappings`). */
+  get delivered(): DeliveredRecord[] {
+    return this.streamModel.delivered;
+  }
+
   /** A new stream of table `name`; its label is its creation time (unique per table, as AWS's are). */
   newStreamArn(name: string): string {
-    const ms = Math.max(this.clock.now(), this.lastLabelMs + 1);
-    this.lastLabelMs = ms;
-    const arn = `${this.tableArn(name)}/stream/${new Date(ms).toISOString().slice(0, -1)}`;
-    this.streams.set(arn, { tableName: name, createdAt: ms, records: [] });
-    return arn;
+    return this.streamModel.create(this.tableArn(name), name);
   }
 
   /** DeleteTable: the table goes, its enabled stream turns DISABLED (deleted by DynamoDB 24 hours later). */
   deleteTable(name: string): void {
     const table = this.tables.get(name);
     if (!table) return;
-    const stream = table.stream.enabled && table.stream.latestArn ? this.streams.get(table.stream.latestArn) : undefined;
-    if (stream) Object.assign(stream, { disabledAt: this.clock.now(), tableDeleted: true });
+    if (table.stream.enabled && table.stream.latestArn) this.streamModel.disable(table.stream.latestArn, { tableDeleted: true });
     this.tables.delete(name);
   }
 
   /** Writes `count` items to the table: one record each on its enabled stream. */
   writeRecords(name: string, count: number): void {
     const table = this.requireTable('PutItem', name);
-    const stream = table.stream.enabled && table.stream.latestArn ? this.streams.get(table.stream.latestArn) : undefined;
-    if (!stream) return;
-    for (let i = 0; i < count; i++) stream.records.push({ sequenceNumber: ++this.sequence, writtenAt: this.clock.now() });
+    if (table.stream.enabled && table.stream.latestArn) this.streamModel.write(table.stream.latestArn, count);
   }
 
-  /** Lambda's poller: every Enabled mapping reads what is still readable on its stream, from its checkpoint. */
+  /** Lambda's poller: every Enabled mapping reads what is still readable on its stream. */
   pollMappings(): void {
-    for (const mapping of this.mappings.values()) {
-      if (mapping.state !== 'Enabled') continue;
-      const stream = this.streams.get(mapping.streamArn);
-      if (!stream || this.streamStatus(mapping.streamArn) === 'GONE') continue;
-      const from = this.checkpoints.get(mapping.uuid) ?? 0;
-      for (const record of stream.records.filter((r) => r.sequenceNumber > from && this.readable(stream, r.writtenAt))) {
-        this.delivered.push({ uuid: mapping.uuid, streamArn: mapping.streamArn, sequenceNumber: record.sequenceNumber });
-        this.checkpoints.set(mapping.uuid, record.sequenceNumber);
-      }
-    }
-  }
-
-  private readable(stream: FakeStream, writtenAt: number): boolean {
-    const now = this.clock.now();
-    return now < writtenAt + DAY_MS && (stream.disabledAt === undefined || now < stream.disabledAt + DAY_MS);
+    this.streamModel.poll(this.mappings.values());
   }
 
   /** StreamStatus as DescribeStream reports it, GONE once DynamoDB deleted the stream (or never had it). */
   streamStatus(arn: string): ObservedStream['status'] {
-    const stream = this.streams.get(arn);
-    if (!stream) return 'GONE';
-    const live = [...this.tables.values()].some((t) => t.stream.enabled && t.stream.latestArn === arn);
-    if (live) return 'ENABLED';
-    stream.disabledAt ??= this.clock.now();
-    if (stream.tableDeleted && this.clock.now() >= stream.disabledAt + DAY_MS) return 'GONE';
-    return 'DISABLED';
+    return this.streamModel.status(arn);
   }
 
   newUuid(): string {
@@ -221,8 +179,7 @@ export class FakeAws {
       await this.call('UpdateTable');
       const table = this.requireTable('UpdateTable', name);
       if (!table.stream.enabled) throw new AwsCallError(ErrorKind.Conflict, 'UpdateTable', 'ValidationException', 'Stream is already disabled');
-      const disabled = table.stream.latestArn ? this.streams.get(table.stream.latestArn) : undefined;
-      if (disabled) disabled.disabledAt = this.clock.now();
+      if (table.stream.latestArn) this.streamModel.disable(table.stream.latestArn);
       table.stream = { enabled: false, ...(table.stream.latestArn ? { latestArn: table.stream.latestArn } : {}) };
     },
     setBillingMode: async (name, mode) => {
