@@ -41,7 +41,7 @@ function operatorFor(aws: FakeAws) {
   const deps: OperatorDeps = {
     config,
     filter: createTableFilter({ include: config.include, exclude: config.exclude }),
-    tables: aws.tablePort, mappings: aws.mappingPort, scaling: aws.scalingPort, announcer: aws.announcer, backfill: aws.backfill,
+    tables: aws.tablePort, streams: aws.streamPort, mappings: aws.mappingPort, scaling: aws.scalingPort, announcer: aws.announcer, backfill: aws.backfill,
     logger: createLogger({ service: 'bench', level: 'ERROR' }),
     metrics: createMetrics({ service: 'bench', write: () => undefined }),
   };

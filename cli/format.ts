@@ -1,14 +1,21 @@
 /**
  * Text and JSON views of the reconciler's observations for `status` and `plan`. Pure.
  */
-import type { Action, Conflict, Observed } from '../reconciler/model';
+import type { Action, Conflict, DrainingMapping, Observed } from '../reconciler/model';
 
 /** One row of `dms-event-bus status`. */
 export interface StatusRow {
   table: string;
   exists: boolean;
   stream: { enabled: boolean; viewType: string | null; arn: string | null };
-  mappings: { uuid: string; state: string; lastProcessingResult: string | null; onLatestStream: boolean }[];
+  mappings: {
+    uuid: string;
+    state: string;
+    lastProcessingResult: string | null;
+    onLatestStream: boolean;
+    /** Kept on a disabled or superseded stream until drained; `until` null: until DynamoDB deletes the stream. */
+    draining: { until: string | null; reason: string } | null;
+  }[];
   capacity: { billingMode: string | null; targets: { resourceId: string; dimension: string; min: number; max: number }[] };
   /** Actions the reconciler would take (drift); empty when converged. */
   drift: Action[];
@@ -24,7 +31,9 @@ export function toStatusRow(input: {
   conflicts: Conflict[];
   lastProcessingResults: Record<string, string | undefined>;
   backfill: { state: string; detail?: string };
+  draining?: readonly DrainingMapping[];
 }): StatusRow {
+  const draining = new Map((input.draining ?? []).map((d) => [d.uuid, d]));
   const table = input.observed?.table ?? null;
   const latest = table?.stream.enabled ? (table.stream.latestArn ?? null) : null;
   return {
@@ -36,6 +45,7 @@ export function toStatusRow(input: {
       state: m.state,
       lastProcessingResult: input.lastProcessingResults[m.uuid] ?? null,
       onLatestStream: m.streamArn === latest,
+      draining: drainingView(draining.get(m.uuid)),
     })),
     capacity: {
       billingMode: table?.billingMode ?? null,
@@ -46,6 +56,15 @@ export function toStatusRow(input: {
     backfill: input.backfill,
     converged: input.actions.length === 0 && input.conflicts.length === 0,
   };
+}
+
+function drainingView(d: DrainingMapping | undefined): { until: string | null; reason: string } | null {
+  return d ? { until: d.removeAfter === undefined ? null : new Date(d.removeAfter).toISOString(), reason: d.reason } : null;
+}
+
+/** `draining until <ISO time>`, or until the stream is deleted (24 h after DeleteTable). */
+function drainingText(d: { until: string | null }): string {
+  return `draining until ${d.until ?? 'the stream is deleted'}`;
 }
 
 /** Short text of one planned action. */
@@ -60,7 +79,7 @@ export function describeAction(action: Action): string {
     case 'set-billing-mode':
       return `switch billing mode ${action.before} -> ${action.billingMode}`;
     case 'delete-mapping':
-      return `delete mapping ${action.uuid} (${action.reason})`;
+      return `delete mapping ${action.uuid} (${action.reason}${action.drained ? `, ${action.drained}` : ''})`;
     case 'create-mapping':
       return `create mapping to the forwarder${action.streamArn === 'new-stream' ? ' on the new stream' : ''}`;
     case 'update-mapping':
@@ -93,7 +112,7 @@ export function formatStatusTable(rows: readonly StatusRow[]): string {
     const mapping =
       row.mappings.length === 0
         ? 'none'
-        : row.mappings.map((m) => `${m.state}${m.lastProcessingResult ? ` (${m.lastProcessingResult})` : ''}${m.onLatestStream ? '' : ' [old stream]'}`).join('; ');
+        : row.mappings.map((m) => `${m.state}${m.lastProcessingResult ? ` (${m.lastProcessingResult})` : ''}${m.draining ? ` [${drainingText(m.draining)}]` : m.onLatestStream ? '' : ' [old stream]'}`).join('; ');
     const tableTargets = row.capacity.targets.filter((t) => !t.resourceId.includes('/index/'));
     const indexTargets = row.capacity.targets.length - tableTargets.length;
     const capacity = !row.exists
@@ -119,8 +138,9 @@ export function formatPlan(rows: readonly StatusRow[]): string {
   if (rows.length === 0) return 'No tables in scope.';
   return rows
     .map((row) => {
-      if (row.converged) return `${row.table}: in sync, nothing to do`;
-      const lines = [`${row.table}:`, ...row.drift.map((a) => `  + ${describeAction(a)}`), ...row.conflicts.map((c) => `  ! conflict ${c.kind}: ${c.message}`)];
+      const drains = row.mappings.flatMap((m) => (m.draining ? [`  ~ mapping ${m.uuid} ${drainingText(m.draining)}`] : []));
+      if (row.converged) return [`${row.table}: in sync, nothing to do`, ...drains].join('\n');
+      const lines = [`${row.table}:`, ...row.drift.map((a) => `  + ${describeAction(a)}`), ...row.conflicts.map((c) => `  ! conflict ${c.kind}: ${c.message}`), ...drains];
       return lines.join('\n');
     })
     .join('\n');

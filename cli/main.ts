@@ -217,7 +217,7 @@ async function statusRows(values: Values, names: string[]): Promise<{ rows: Stat
         ? { state: 'none' }
         : { state: view.state, detail: `${view.progress.segmentsDone}/${view.progress.segmentsTotal} segments, ${view.progress.items} items${view.error ? `, ${view.error}` : ''}` };
     }
-    rows.push(toStatusRow({ table: result.table, observed, actions: result.actions, conflicts: result.conflicts, lastProcessingResults, backfill }));
+    rows.push(toStatusRow({ table: result.table, observed, actions: result.actions, conflicts: result.conflicts, lastProcessingResults, backfill, ...(result.draining ? { draining: result.draining } : {}) }));
   }
   return { rows, config };
 }

@@ -6,10 +6,10 @@ import { describeError } from '../src/errors';
 import type { Logger } from '../src/observability/logger';
 import type { OperatorContext } from './context';
 import { AwsCallError, ErrorKind } from './errors';
-import { NEW_STREAM, STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY, STREAM_TAG_VALUE, type Action, type ActionType, type Observed, type Plan } from './model';
+import { NEW_STREAM, STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY, STREAM_TAG_VALUE, streamLabelOf, type Action, type ActionType, type Observed, type Plan } from './model';
 import { readAll, type StreamOwnership } from './observe';
 import { desiredMappingFields, mappingDrift, observedMappingFields } from './plan';
-import { backoff, waitUntilActive } from './retry';
+import { backoff, waitForNewStream, waitUntilActive } from './retry';
 
 /** What apply reports for the announcement: the latest stream and the mapping kept on it. */
 export interface Applied {
@@ -33,6 +33,8 @@ interface ApplyRun {
   tableArn: string;
   deadline: number;
   log: Logger;
+  /** The table's latest stream when observed (before this plan enabled a new one). */
+  observedStreamArn?: string;
   streamArn?: string;
   streamLabel?: string;
   mappingUuid?: string;
@@ -105,10 +107,10 @@ export function createApplier(ctx: OperatorContext, ownership: StreamOwnership):
 
   const steps: Steps = {
     'enable-stream': async (action, run) => {
-      await deps.tables.enableStream(run.tableName, action.viewType);
-      const table = await waitUntilActive(deps.tables, clock, run.tableName, run.deadline);
-      run.streamArn = table?.stream.latestArn;
-      run.streamLabel = run.streamArn?.split('/stream/')[1];
+      const enabled = await deps.tables.enableStream(run.tableName, action.viewType);
+      await waitUntilActive(deps.tables, clock, run.tableName, run.deadline);
+      run.streamArn = enabled.streamArn ?? (await waitForNewStream(deps.tables, clock, run.tableName, run.observedStreamArn, run.deadline));
+      run.streamLabel = enabled.streamLabel ?? streamLabelOf(run.streamArn);
       logAction(run.log, action, { streamArn: run.streamArn });
       return 'applied';
     },
@@ -191,7 +193,7 @@ export function createApplier(ctx: OperatorContext, ownership: StreamOwnership):
   return {
     async apply(planned, observed, deadline, log, applied) {
       const streamArn = observed.table?.stream.latestArn;
-      const run: ApplyRun = { tableName: planned.tableName, tableArn: observed.table?.arn ?? '', deadline, log, ...(streamArn ? { streamArn } : {}) };
+      const run: ApplyRun = { tableName: planned.tableName, tableArn: observed.table?.arn ?? '', deadline, log, ...(streamArn ? { streamArn, observedStreamArn: streamArn } : {}) };
       for (const action of planned.actions) {
         if ((await runStep(action, run)) === 'applied') applied.push(action);
       }

@@ -3,7 +3,7 @@
  * standard AWS_ENDPOINT_URL_* variables (so the same code runs against moto locally).
  */
 import type { ReconcilerConfig } from '../src/config/reconciler';
-import { createAutoScalingClient, createDynamoDbClient, createEventBridgeClient, createLambdaClient } from '../src/aws/clients';
+import { createAutoScalingClient, createDynamoDbClient, createDynamoDbStreamsClient, createEventBridgeClient, createLambdaClient } from '../src/aws/clients';
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createMetrics, type Metrics } from '../src/observability/metrics';
 import { createTableFilter } from '../src/table-filter';
@@ -11,6 +11,7 @@ import { createAutoScalingPort } from './adapters/autoscaling';
 import { createDynamoDbTablePort } from './adapters/dynamodb';
 import { createEventBridgeAnnouncer } from './adapters/eventbridge';
 import { createLambdaMappingPort } from './adapters/lambda';
+import { createDynamoDbStreamPort } from './adapters/streams';
 import type { OperatorDeps } from './operator';
 import type { BackfillStarter, Clock } from './ports';
 
@@ -27,6 +28,7 @@ export function createAwsDeps(config: ReconcilerConfig, options: AwsDepsOptions 
     config,
     filter: createTableFilter({ include: config.include, exclude: config.exclude, ...(config.creatorRolePattern ? { creatorRolePattern: config.creatorRolePattern } : {}) }),
     tables: createDynamoDbTablePort(createDynamoDbClient()),
+    streams: createDynamoDbStreamPort(createDynamoDbStreamsClient()),
     mappings: createLambdaMappingPort(createLambdaClient(), config.forwarderFunctionArn),
     scaling: createAutoScalingPort(createAutoScalingClient()),
     announcer: createEventBridgeAnnouncer(createEventBridgeClient(), config.eventBusName),

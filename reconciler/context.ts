@@ -7,13 +7,15 @@ import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
 import type { TableFilter } from '../src/table-filter';
 import type { Desired } from './model';
-import type { AnnouncePort, BackfillStarter, Clock, MappingPort, ScalingPort, TablePort } from './ports';
+import type { AnnouncePort, BackfillStarter, Clock, MappingPort, ScalingPort, StreamPort, TablePort } from './ports';
 
 /** Everything {@link createOperator} needs; the ports are the AWS adapters or test fakes. */
 export interface OperatorDeps {
   config: ReconcilerConfig;
   filter: TableFilter;
   tables: TablePort;
+  /** DescribeStream of old streams, to know when their mappings have drained. */
+  streams: StreamPort;
   mappings: MappingPort;
   scaling: ScalingPort;
   announcer: AnnouncePort;

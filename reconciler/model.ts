@@ -92,6 +92,15 @@ export interface ObservedBackfill {
   streamEnabledByReconciler?: boolean;
 }
 
+/**
+ * DescribeStream's view of a stream a mapping reads that is not the table's current
+ * enabled stream (a disabled, superseded or deleted table's stream).
+ */
+export interface ObservedStream {
+  /** StreamStatus (ENABLING, ENABLED, DISABLING, DISABLED), or GONE when DescribeStream no longer finds it. */
+  status: 'ENABLING' | 'ENABLED' | 'DISABLING' | 'DISABLED' | 'GONE';
+}
+
 /** Everything observed about one table name (the table may be gone: `table: null`). */
 export interface Observed {
   tableName: string;
@@ -103,6 +112,10 @@ export interface Observed {
   policies: ObservedPolicy[];
   /** Undefined when not observed (backfill off, not wired, table without our stream, or the state read failed). */
   backfill?: ObservedBackfill;
+  /** The streams of mappings not on the table's current enabled stream, by stream ARN (DescribeStream). */
+  streams?: Record<string, ObservedStream>;
+  /** Epoch ms of the observation (the plan has no clock; drain deadlines are judged against this). */
+  observedAt?: number;
 }
 
 export interface Desired {
@@ -130,7 +143,7 @@ export type Action =
   | { type: 'disable-stream'; reason: 'replace-conflicting-view-type'; before: string }
   | { type: 'tag-stream-owner' }
   | { type: 'set-billing-mode'; billingMode: 'PAY_PER_REQUEST'; before: string }
-  | { type: 'delete-mapping'; uuid: string; streamArn: string; reason: 'old-stream' | 'duplicate' | 'table-deleted' }
+  | { type: 'delete-mapping'; uuid: string; streamArn: string; reason: 'old-stream' | 'duplicate' | 'table-deleted'; drained?: DrainedBy }
   | { type: 'create-mapping'; streamArn: string | typeof NEW_STREAM }
   | { type: 'update-mapping'; uuid: string; changes: Partial<MappingFields>; before: Partial<MappingFields> }
   | { type: 'start-backfill'; reason: BackfillStartReason }
@@ -155,6 +168,9 @@ export const BackfillStartReason = {
   Stalled: 'stalled',
 } as const;
 export type BackfillStartReason = (typeof BackfillStartReason)[keyof typeof BackfillStartReason];
+
+/** What showed that a mapping's old stream holds nothing unread any more. */
+export type DrainedBy = 'stream-deleted' | 'retention-passed';
 
 /** Stream label (the part after `/stream/`) of a stream ARN. */
 export function streamLabelOf(streamArn: string): string | undefined {
@@ -187,11 +203,33 @@ export const PlanState = {
 } as const;
 export type PlanState = (typeof PlanState)[keyof typeof PlanState];
 
+/** Why a mapping on an old stream is kept for now, and until when. */
+export const DrainReason = {
+  /** The stream was not described: nothing proves it is drained. */
+  NotObserved: 'stream-not-observed',
+  /** The stream is still ENABLED/ENABLING/DISABLING: its shards may still take records. */
+  StreamOpen: 'stream-open',
+  /** The stream is DISABLED and still readable (its 24 hours have not passed). */
+  StreamReadable: 'stream-readable',
+} as const;
+export type DrainReason = (typeof DrainReason)[keyof typeof DrainReason];
+
+/** A mapping on a disabled or superseded stream, kept so the forwarder reads the stream to its end. */
+export interface DrainingMapping {
+  uuid: string;
+  streamArn: string;
+  reason: DrainReason;
+  /** Epoch ms after which the mapping is deleted; undefined: when DynamoDB deletes the stream (24 h after DeleteTable). */
+  removeAfter?: number;
+}
+
 export interface Plan {
   tableName: string;
   state: PlanState;
   actions: Action[];
   conflicts: Conflict[];
+  /** Mappings on old streams kept until drained (no action now; a later run deletes them). */
+  draining: DrainingMapping[];
   /** Some part cannot converge yet (an index still CREATING): look again later. */
   revisitLater: boolean;
 }

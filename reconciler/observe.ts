@@ -8,9 +8,9 @@ import type { Logger } from '../src/observability/logger';
 import type { OperatorContext } from './context';
 import { withRetry, waitUntilActive } from './retry';
 import { STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY, STREAM_TAG_VALUE, STREAM_VIEW_TYPE, streamLabelOf, tableNameOfResourceId, tableNameOfStreamArn, tableResourceId, indexResourceId, isManagedPolicy } from './model';
-import type { Observed, ObservedBackfill, ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from './model';
+import type { Observed, ObservedBackfill, ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedStream, ObservedTable, ObservedTarget } from './model';
 import { backfillStartReason } from './plan';
-import type { BackfillStarter, MappingPort, Page, ScalingPort, TablePort } from './ports';
+import type { BackfillStarter, MappingPort, Page, ScalingPort, StreamPort, TablePort } from './ports';
 
 /** Reads every page of a paginated call. Guards against a server that repeats its token. */
 export async function readAll<T>(fetch: (next?: string) => Promise<Page<T>>): Promise<T[]> {
@@ -140,6 +140,26 @@ export async function observeLive(mappings: MappingPort, scaling: ScalingPort, t
   return { tableName, table, mappings: await mappingsPromise, targets, policies, ...(backfill ? { backfill } : {}) };
 }
 
+/**
+ * DescribeStream of every stream a live mapping reads other than the table's current
+ * enabled stream (none in a converged table, so this costs nothing there). A stream whose
+ * description fails is left out: unobserved, its mapping is kept (never deleted on a guess),
+ * and the rest of the table still converges.
+ */
+export async function observeOldStreams(streams: StreamPort, observed: Observed, onError: (streamArn: string, error: unknown) => void = () => undefined): Promise<Record<string, ObservedStream>> {
+  const current = observed.table?.stream.enabled ? observed.table.stream.latestArn : undefined;
+  const arns = [...new Set(observed.mappings.filter((m) => m.state !== 'Deleting' && m.streamArn !== current).map((m) => m.streamArn))].sort();
+  const described = await Promise.all(arns.map(async (arn) => {
+    try {
+      return [[arn, await streams.describeStream(arn)] as const];
+    } catch (error) {
+      onError(arn, error);
+      return [];
+    }
+  }));
+  return Object.fromEntries(described.flat());
+}
+
 /** Stream ARN -> whether the reconciler enabled it (from the tags); a stream's owner does not change. */
 export interface StreamOwnership {
   /** Whether the tags say the reconciler enabled `streamArn` (ListTagsOfResource once per stream and container). */
@@ -211,7 +231,12 @@ export function createObserver(ctx: OperatorContext, ownership: StreamOwnership)
       let table = await deps.tables.describeTable(tableName);
       if (table && (table.status === 'CREATING' || table.status === 'UPDATING') && !dryRun) table = await waitUntilActive(deps.tables, clock, tableName, deadline);
       const backfill = await observeTableBackfill(tableName, table, snapshot, log);
-      return snapshot ? observeFromSnapshot(snapshot, tableName, table, backfill) : observeLive(deps.mappings, deps.scaling, tableName, table, backfill);
+      const observed = snapshot ? observeFromSnapshot(snapshot, tableName, table, backfill) : await observeLive(deps.mappings, deps.scaling, tableName, table, backfill);
+      const streams = await observeOldStreams(deps.streams, observed, (streamArn, error) => {
+        log.warn('old stream not describable; its mapping is kept', { streamArn, error: describeError(error) });
+        deps.metrics.add('StreamObserveErrors');
+      });
+      return { ...observed, ...(Object.keys(streams).length > 0 ? { streams } : {}), observedAt: clock.now() };
     },
 
     async loadSweepSnapshot() {

@@ -53,6 +53,7 @@ function contextOf(input: OperatorDeps): OperatorContext {
   const deps: OperatorDeps = {
     ...input,
     tables: retryThrottled(input.tables, clock),
+    streams: retryThrottled(input.streams, clock),
     mappings: retryThrottled(input.mappings, clock),
     scaling: retryThrottled(input.scaling, clock),
     ...(input.backfill ? { backfill: retryThrottled(input.backfill, clock) } : {}),

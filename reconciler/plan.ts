@@ -18,6 +18,7 @@ import {
   type Action,
   type Conflict,
   type Desired,
+  type DrainingMapping,
   type MappingFields,
   type Observed,
   type ObservedBackfill,
@@ -25,6 +26,7 @@ import {
   type ObservedTarget,
   type Plan,
 } from './model';
+import { releaseOldMappings } from './drain';
 
 const NOT_READY_STATUSES = new Set(['CREATING', 'UPDATING']);
 
@@ -109,9 +111,10 @@ function sortTargets<T extends { resourceId: string; dimension: string }>(target
 }
 
 function planGone(observed: Observed): Plan {
-  const actions: Action[] = liveMappings(observed).map((m) => ({ type: 'delete-mapping', uuid: m.uuid, streamArn: m.streamArn, reason: 'table-deleted' }) as const);
+  // Mappings wait for the deleted table's stream to drain; scaling goes at once.
+  const { actions, draining } = releaseOldMappings(liveMappings(observed), observed, 'table-deleted');
   actions.push(...removeManagedScaling(observed, () => false, 'table-deleted'));
-  return { tableName: observed.tableName, state: PlanState.Gone, actions, conflicts: [], revisitLater: false };
+  return { tableName: observed.tableName, state: PlanState.Gone, actions, conflicts: [], draining, revisitLater: false };
 }
 
 interface StreamDecision {
@@ -151,29 +154,27 @@ function planStream(observed: Observed, desired: Desired): StreamDecision {
   };
 }
 
-function planMappings(observed: Observed, desired: Desired, target: string | undefined): Action[] {
+function planMappings(observed: Observed, desired: Desired, target: string | undefined): { actions: Action[]; draining: DrainingMapping[] } {
   const live = liveMappings(observed);
-  const actions: Action[] = [];
   const latest = observed.table!.stream.latestArn;
   if (target === NEW_STREAM) {
-    for (const m of live) actions.push({ type: 'delete-mapping', uuid: m.uuid, streamArn: m.streamArn, reason: 'old-stream' });
-    actions.push({ type: 'create-mapping', streamArn: NEW_STREAM });
-    return actions;
+    // Every current mapping reads a stream the plan replaces: each drains, then goes.
+    const released = releaseOldMappings(live, observed, 'old-stream');
+    return { actions: [...released.actions, { type: 'create-mapping', streamArn: NEW_STREAM }], draining: released.draining };
   }
-  for (const m of live.filter((x) => x.streamArn !== latest)) {
-    actions.push({ type: 'delete-mapping', uuid: m.uuid, streamArn: m.streamArn, reason: 'old-stream' });
-  }
-  if (target === undefined) return actions; // conflicting stream reported: leave its mappings alone
+  const { actions, draining } = releaseOldMappings(live.filter((x) => x.streamArn !== latest), observed, 'old-stream');
+  if (target === undefined) return { actions, draining }; // conflicting stream reported: leave its mappings alone
   const onLatest = live.filter((x) => x.streamArn === target);
   const [keeper, ...duplicates] = onLatest; // lowest UUID wins, so concurrent runs keep the same one
+  // A duplicate reads the same stream as the keeper: deleting it loses nothing.
   for (const m of duplicates) actions.push({ type: 'delete-mapping', uuid: m.uuid, streamArn: m.streamArn, reason: 'duplicate' });
   if (!keeper) {
     actions.push({ type: 'create-mapping', streamArn: target });
-    return actions;
+    return { actions, draining };
   }
   const { changes, before } = mappingDrift(observedMappingFields(keeper), desiredMappingFields(desired));
   if (Object.keys(changes).length > 0) actions.push({ type: 'update-mapping', uuid: keeper.uuid, changes, before });
-  return actions;
+  return { actions, draining };
 }
 
 /**
@@ -269,7 +270,7 @@ export function plan(observed: Observed, desired: Desired): Plan {
   const table = observed.table;
   if (table === null || table.status === 'DELETING') return planGone(observed);
   if (NOT_READY_STATUSES.has(table.status)) {
-    return { tableName: observed.tableName, state: PlanState.NotReady, actions: [], conflicts: [], revisitLater: true };
+    return { tableName: observed.tableName, state: PlanState.NotReady, actions: [], conflicts: [], draining: [], revisitLater: true };
   }
   if (table.status !== 'ACTIVE') {
     return {
@@ -277,6 +278,7 @@ export function plan(observed: Observed, desired: Desired): Plan {
       state: PlanState.Unavailable,
       actions: [],
       conflicts: [{ kind: ConflictKind.TableUnavailable, message: `table status is ${table.status}; nothing can be changed`, detail: { status: table.status } }],
+      draining: [],
       revisitLater: false,
     };
   }
@@ -288,8 +290,9 @@ export function plan(observed: Observed, desired: Desired): Plan {
     tableName: observed.tableName,
     state: PlanState.Active,
     // Stream first (mappings need it), then the mapping and backfill, then capacity.
-    actions: [...stream.actions, ...mappings, ...backfill, ...capacity.actions],
+    actions: [...stream.actions, ...mappings.actions, ...backfill, ...capacity.actions],
     conflicts: [...stream.conflicts, ...capacity.conflicts],
+    draining: mappings.draining,
     revisitLater: capacity.revisitLater,
   };
 }

@@ -4,7 +4,7 @@
  * Each method is one AWS API call (list methods: one page), so counting calls is exact.
  * Adapters throw only {@link AwsCallError}; "not found" on reads is a value, not an error.
  */
-import type { ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget, MappingFields } from './model';
+import type { ObservedBackfillRun, ObservedMapping, ObservedPolicy, ObservedStream, ObservedTable, ObservedTarget, MappingFields } from './model';
 
 export interface Page<T> {
   items: T[];
@@ -17,8 +17,12 @@ export interface TablePort {
   listTables(exclusiveStartTableName?: string): Promise<Page<string>>;
   /** DescribeTable; null when the table does not exist. */
   describeTable(tableName: string): Promise<ObservedTable | null>;
-  /** UpdateTable StreamSpecification {StreamEnabled: true, StreamViewType}. */
-  enableStream(tableName: string, viewType: string): Promise<void>;
+  /**
+   * UpdateTable StreamSpecification {StreamEnabled: true, StreamViewType}. Returns the new
+   * stream from UpdateTable's own TableDescription (LatestStreamArn / LatestStreamLabel):
+   * DescribeTable is eventually consistent and may still name the previous stream.
+   */
+  enableStream(tableName: string, viewType: string): Promise<EnabledStream>;
   /** UpdateTable StreamSpecification {StreamEnabled: false}. */
   disableStream(tableName: string): Promise<void>;
   /** UpdateTable BillingMode. */
@@ -27,6 +31,18 @@ export interface TablePort {
   tagTable(tableArn: string, tags: Record<string, string>): Promise<void>;
   /** ListTagsOfResource (all pages). */
   listTags(tableArn: string): Promise<Record<string, string>>;
+}
+
+/** The stream UpdateTable reports having enabled; fields absent when the response lacks them. */
+export interface EnabledStream {
+  streamArn?: string;
+  streamLabel?: string;
+}
+
+/** DynamoDB Streams (its own endpoint): the state of a stream a mapping still reads. */
+export interface StreamPort {
+  /** DescribeStream (first page: the status); `{ status: 'GONE' }` when the stream no longer exists. */
+  describeStream(streamArn: string): Promise<ObservedStream>;
 }
 
 export interface MappingSpec extends MappingFields {

@@ -8,7 +8,7 @@ import type { Announce } from './announce';
 import type { Applier } from './apply';
 import type { OperatorContext, RunOptions } from './context';
 import { AwsCallError, ErrorKind } from './errors';
-import { PlanState, type Action, type Observed } from './model';
+import { PlanState, type Action, type DrainingMapping, type Observed } from './model';
 import type { Observer, Snapshot } from './observe';
 import { plan as planTable } from './plan';
 import { backoff, MAX_ATTEMPTS, NotReadyInTime } from './retry';
@@ -32,9 +32,11 @@ export function createReconcileOne(ctx: OperatorContext, observer: Observer, app
   async function attemptOnce(a: Attempt, snapshot: Snapshot | undefined): Promise<TableResult> {
     const observed: Observed = await observer.observeTable(a.tableName, { dryRun: a.dryRun, deadline: a.deadline, log: a.log, ...(snapshot ? { snapshot } : {}) });
     const planned = planTable(observed, desired);
+    const draining = planned.draining.length > 0 ? { draining: planned.draining } : {};
     if (a.dryRun) {
-      return { table: a.tableName, outcome: Outcome.Planned, actions: planned.actions, conflicts: planned.conflicts, observed, ...(planned.state === PlanState.NotReady ? { reason: 'table not ACTIVE' } : {}) };
+      return { table: a.tableName, outcome: Outcome.Planned, actions: planned.actions, conflicts: planned.conflicts, ...draining, observed, ...(planned.state === PlanState.NotReady ? { reason: 'table not ACTIVE' } : {}) };
     }
+    logDraining(a.log, planned.draining);
     const extra = await applier.apply(planned, observed, a.deadline, a.log, a.applied);
     if (planned.state === PlanState.Gone && a.options.expectExists) {
       // DescribeTable is eventually consistent right after CreateTable: leftovers of an older
@@ -42,10 +44,19 @@ export function createReconcileOne(ctx: OperatorContext, observer: Observer, app
       return { table: a.tableName, outcome: Outcome.Requeue, retry: 'now', reason: 'table not found yet', actions: a.applied, conflicts: [] };
     }
     const outcome = planned.state === PlanState.Gone ? Outcome.Removed : a.applied.length > 0 ? Outcome.Changed : Outcome.Converged;
-    const result: TableResult = { table: a.tableName, outcome, actions: a.applied, conflicts: planned.conflicts };
+    const result: TableResult = { table: a.tableName, outcome, actions: a.applied, conflicts: planned.conflicts, ...draining };
     if (planned.revisitLater) Object.assign(result, { outcome: Outcome.Requeue, retry: 'later', reason: 'an index is not ACTIVE yet' });
     await announce(result, observed, extra, a.options.trigger ?? 'direct');
     return result;
+  }
+
+  /** Mappings kept on old streams: logged with when they go, counted as `MappingsDraining`. */
+  function logDraining(log: Logger, draining: readonly DrainingMapping[]): void {
+    if (draining.length === 0) return;
+    for (const d of draining) {
+      log.info('mapping draining', { uuid: d.uuid, streamArn: d.streamArn, reason: d.reason, removeAfter: d.removeAfter === undefined ? 'when the stream is deleted' : new Date(d.removeAfter).toISOString() });
+    }
+    deps.metrics.add('MappingsDraining', draining.length);
   }
 
   /** The result for a failure that ends the reconcile, or undefined when observing again may help. */

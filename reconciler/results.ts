@@ -1,6 +1,6 @@
 /** What a reconcile run reports: one {@link TableResult} per table and their {@link RunSummary}. */
 import type { Metrics } from '../src/observability/metrics';
-import type { Action, Conflict, Observed } from './model';
+import type { Action, Conflict, DrainingMapping, Observed } from './model';
 
 /** Outcome of one table's reconcile. */
 export const Outcome = {
@@ -25,6 +25,8 @@ export interface TableResult {
   /** Applied actions, or in a dry run the planned ones. */
   actions: Action[];
   conflicts: Conflict[];
+  /** Mappings on disabled or superseded streams kept until drained; absent when there are none. */
+  draining?: DrainingMapping[];
   /** Set when outcome is `requeue`. */
   retry?: 'now' | 'later';
   reason?: string;

@@ -45,3 +45,19 @@ export async function waitUntilActive(tables: TablePort, clock: Clock, tableName
     await clock.sleep(delay);
   }
 }
+
+/**
+ * Polls DescribeTable until it names an enabled stream other than `previousArn`: the
+ * fallback when UpdateTable's response did not name the new stream. DescribeTable is
+ * eventually consistent and may still describe the previous stream for a few seconds
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html).
+ */
+export async function waitForNewStream(tables: TablePort, clock: Clock, tableName: string, previousArn: string | undefined, deadline: number): Promise<string> {
+  for (let i = 0; ; i++) {
+    const stream = (await tables.describeTable(tableName))?.stream;
+    if (stream?.enabled && stream.latestArn && stream.latestArn !== previousArn) return stream.latestArn;
+    const delay = ACTIVE_POLL_MS[Math.min(i, ACTIVE_POLL_MS.length - 1)]!;
+    if (clock.now() + delay > deadline) throw new NotReadyInTime(`table ${tableName}: the new stream is not visible yet`);
+    await clock.sleep(delay);
+  }
+}

@@ -45,9 +45,15 @@ export function createDynamoDbTablePort(client: DynamoDBClient): TablePort {
       }
     },
     async enableStream(tableName, viewType) {
-      await awsCall('UpdateTable', () =>
+      const out = await awsCall('UpdateTable', () =>
         client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: viewType as 'NEW_AND_OLD_IMAGES' } })),
       ).catch(retryIfStreamStateChanged);
+      // The new stream as UpdateTable itself reports it: a DescribeTable now may still show the previous one.
+      const table = out.TableDescription;
+      return {
+        ...(table?.LatestStreamArn ? { streamArn: table.LatestStreamArn } : {}),
+        ...(table?.LatestStreamLabel ? { streamLabel: table.LatestStreamLabel } : {}),
+      };
     },
     async disableStream(tableName) {
       await awsCall('UpdateTable', () => client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }))).catch(

@@ -69,7 +69,7 @@ describe('dms-event-bus CLI on local state', () => {
           table: 'dms_ready',
           exists: true,
           stream: { enabled: true, viewType: 'NEW_AND_OLD_IMAGES', arn: expect.stringContaining(':table/dms_ready/stream/') },
-          mappings: [{ uuid: expect.any(String), state: 'Enabled', lastProcessingResult: expect.any(String), onLatestStream: true }],
+          mappings: [{ uuid: expect.any(String), state: 'Enabled', lastProcessingResult: expect.any(String), onLatestStream: true, draining: null }],
           capacity: { billingMode: 'PROVISIONED', targets: expect.arrayContaining([expect.objectContaining({ resourceId: 'table/dms_ready', dimension: 'dynamodb:table:ReadCapacityUnits' })]) },
           drift: [],
           conflicts: [],

@@ -6,6 +6,14 @@
  * a stream again fails with ResourceInUseException (AWS allows it). The "stream disabled
  * by hand" case therefore asserts that the sweep detects it and plans enable-stream, and
  * that it is requeued (not failed) when moto refuses.
+ *
+ * moto gap: DescribeStream on a disabled stream (or one of a dropped table that was
+ * re-created) fails with a server error, where AWS answers DISABLED; the reconciler then
+ * keeps the mapping, unobserved. The drain rule itself is tested on the fake (drain.test.ts).
+ *
+ * moto is kinder than AWS on reads: DescribeTable is strongly consistent there. The
+ * stale-read tests wrap the real DynamoDB adapter so that DescribeTable answers with the
+ * table as it was before the last change for a few seconds, as AWS may.
  */
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
@@ -27,6 +35,7 @@ import { createRunnerStore } from '../../src/backfill-state/dynamodb-segments';
 import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { useLocalAws } from '../support/local-aws';
 import { SAMPLES } from '../unit/reconciler/cloudtrail-samples';
+import { withStaleDescribeTable } from '../support/stale-reads';
 
 const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
 const ACCOUNT = '123456789012';
@@ -170,18 +179,20 @@ describe('reconciler on moto', () => {
     expect(results.flatMap((r) => r.tables).map((t) => t.outcome)).not.toContain(Outcome.Error);
   });
 
-  it('ends a dropped and re-created table with one mapping on its newest stream', async () => {
+  it('ends a dropped and re-created table with a mapping on its newest stream, keeping the old one until its stream is known drained', async () => {
     // Prepare
     await createTable('orders');
     await newOperator().reconcileTables(['orders']);
+    const oldArn = (await describe('orders')).LatestStreamArn;
     await ddb.send(new DeleteTableCommand({ TableName: 'orders' }));
     await createTable('orders');
     // Act
-    await newOperator().reconcileTables(['orders']);
+    const summary = await newOperator().reconcileTables(['orders']);
     // Assess
-    const found = await mappings();
-    expect(found).toHaveLength(1);
-    expect(found[0]!.EventSourceArn).toBe((await describe('orders')).LatestStreamArn);
+    const newArn = (await describe('orders')).LatestStreamArn;
+    expect((await mappings()).map((m) => m.EventSourceArn).sort()).toEqual([oldArn, newArn].sort());
+    // moto fails DescribeStream on the dropped table's stream (AWS answers DISABLED): unobserved, so kept.
+    expect(summary.tables[0]!.draining).toEqual([expect.objectContaining({ streamArn: oldArn, reason: 'stream-not-observed' })]);
   });
 
   it('deletes mappings and deregisters scaling targets after DeleteTable', async () => {
@@ -237,7 +248,8 @@ describe('reconciler on moto', () => {
     const planned = await newOperator().status(['orders']);
     const swept = await newOperator().sweep();
     // Assess
-    expect(planned.tables[0]!.actions.map((a) => a.type)).toEqual(['enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill']);
+    expect(planned.tables[0]!.actions.map((a) => a.type)).toEqual(['enable-stream', 'tag-stream-owner', 'create-mapping', 'start-backfill']);
+    expect(planned.tables[0]!.draining).toHaveLength(1); // the disabled stream is read to its end first
     expect(swept.tables[0]).toMatchObject({ table: 'orders', outcome: Outcome.Requeue, retry: 'now' });
     expect(swept.counts.errors).toBe(0);
   });
@@ -275,5 +287,55 @@ describe('reconciler on moto', () => {
     expect(invoked).toEqual([{ action: 'backfill', tableName: 'orders', runId: run.runId }]);
     expect((await real.listRuns()).items).toEqual([expect.objectContaining({ tableName: 'orders', streamArn, status: 'done' })]);
     expect(after.tables.find((t) => t.table === 'orders')!.outcome).toBe(Outcome.Converged);
+  });
+
+  // Stale DescribeTable reads (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html).
+  const STALE_MS = 2_000;
+  const staleOperator = () => {
+    const deps = createAwsDeps(config, {
+      backfill, clock: quickClock, logger: createLogger({ service: 'reconciler-test', level: 'ERROR' }), metrics: createMetrics({ service: 'reconciler-test', write: () => undefined }),
+    });
+    const tables = withStaleDescribeTable(deps.tables, quickClock, STALE_MS);
+    return { operator: createOperator({ ...deps, tables }), tables };
+  };
+  const labelTag = async (arn: string) => (await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags?.find((t) => t.Key === 'dms-event-bus:stream-label')?.Value;
+
+  it('stale reads, enable: mapping, owner tag and backfill go to the stream UpdateTable reported', async () => {
+    // Prepare
+    await createTable('orders');
+    const { operator, tables } = staleOperator();
+    // Act
+    const summary = await operator.reconcileTables(['orders']);
+    // Assess
+    const table = await describe('orders');
+    expect(tables.staleAnswers).toBeGreaterThan(0);
+    expect(summary.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect((await mappings()).map((m) => m.EventSourceArn)).toEqual([table.LatestStreamArn]);
+    expect(await labelTag(table.TableArn!)).toBe(table.LatestStreamLabel);
+    expect(backfills).toEqual([{ tableName: 'orders', streamArn: table.LatestStreamArn }]);
+  });
+
+  it('stale reads, re-create: the new table is converged on its own stream once DescribeTable shows it, never on the stale one', async () => {
+    // Prepare
+    await createTable('orders');
+    const first = staleOperator();
+    await first.operator.reconcileTables(['orders']);
+    const oldArn = (await describe('orders')).LatestStreamArn;
+    await new Promise((resolve) => setTimeout(resolve, STALE_MS));
+    await first.tables.beforeChange('orders'); // DescribeTable keeps showing the dropped table for a while
+    await ddb.send(new DeleteTableCommand({ TableName: 'orders' }));
+    await createTable('orders');
+    // Act
+    const during = await first.operator.reconcileTables(['orders'], { expectExists: true });
+    await new Promise((resolve) => setTimeout(resolve, STALE_MS));
+    const summary = await first.operator.reconcileTables(['orders'], { expectExists: true });
+    // Assess
+    const table = await describe('orders');
+    expect(during.tables[0]!.actions).toEqual([]);
+    expect(summary.tables[0]!.outcome).toBe(Outcome.Changed);
+    expect(table.LatestStreamArn).not.toBe(oldArn);
+    expect((await mappings()).map((m) => m.EventSourceArn).sort()).toEqual([oldArn, table.LatestStreamArn].sort());
+    expect(await labelTag(table.TableArn!)).toBe(table.LatestStreamLabel);
+    expect(backfills.map((b) => b.streamArn)).toEqual([oldArn, table.LatestStreamArn]);
   });
 });

@@ -75,6 +75,27 @@ describe('status and plan formatting', () => {
     expect(formatStatusTable([])).toMatch(/^No tables in scope/);
   });
 
+  it('shows a mapping kept on an old stream as draining, with when it goes', () => {
+    // Prepare
+    const draining = toStatusRow({
+      table: 'dms_orders', observed, actions: [], conflicts: [], lastProcessingResults: { u1: 'OK' }, backfill: { state: 'done' },
+      draining: [{ uuid: 'u0', streamArn: 'arn:s1', reason: 'stream-readable', removeAfter: Date.parse('2026-01-02T01:00:00.000Z') }],
+    });
+    const untilDeleted = toStatusRow({
+      table: 'gone', observed: { ...observed, table: null, mappings: [observed.mappings[1]!] }, actions: [], conflicts: [], lastProcessingResults: {}, backfill: { state: 'none' },
+      draining: [{ uuid: 'u0', streamArn: 'arn:s1', reason: 'stream-readable' }],
+    });
+    // Act
+    const table = formatStatusTable([draining, untilDeleted]);
+    const planned = formatPlan([draining]);
+    // Assess
+    expect(draining.mappings[1]).toMatchObject({ uuid: 'u0', draining: { until: '2026-01-02T01:00:00.000Z', reason: 'stream-readable' } });
+    expect(draining.converged).toBe(true);
+    expect(table).toContain('Enabled (OK); Enabled [draining until 2026-01-02T01:00:00.000Z]');
+    expect(table).toContain('Enabled [draining until the stream is deleted]');
+    expect(planned).toBe('dms_orders: in sync, nothing to do\n  ~ mapping u0 draining until 2026-01-02T01:00:00.000Z');
+  });
+
   it('renders the plan', () => {
     expect(formatPlan([row])).toBe('dms_orders:\n  + delete mapping u0 (old-stream)');
     expect(describeAction({ type: 'update-mapping', uuid: 'u1', changes: { batchSize: 500 }, before: { batchSize: 100 } })).toBe('update mapping u1: batchSize 100 -> 500');

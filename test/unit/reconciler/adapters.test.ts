@@ -10,6 +10,8 @@ import {
   ApplicationAutoScalingClient, DeregisterScalableTargetCommand, DescribeScalingPoliciesCommand, ValidationException as AasValidation,
 } from '@aws-sdk/client-application-auto-scaling';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeStreamCommand, DynamoDBStreamsClient, ResourceNotFoundException as StreamNotFound } from '@aws-sdk/client-dynamodb-streams';
+import { createDynamoDbStreamPort } from '../../../reconciler/adapters/streams';
 import { translateAwsError, AwsCallError, ErrorKind } from '../../../reconciler/errors';
 import { createDynamoDbTablePort } from '../../../reconciler/adapters/dynamodb';
 import { createLambdaMappingPort } from '../../../reconciler/adapters/lambda';
@@ -75,6 +77,16 @@ describe('DynamoDB adapter', () => {
     await expect(port().enableStream('t', 'NEW_AND_OLD_IMAGES')).rejects.toMatchObject({ kind: ErrorKind.Conflict });
   });
 
+  it('takes the new stream from UpdateTable\'s own TableDescription, not from a later (eventually consistent) DescribeTable', async () => {
+    // Prepare
+    ddb.on(UpdateTableCommand).resolves({ TableDescription: { TableName: 't', LatestStreamArn: STREAM, LatestStreamLabel: '2026-01-01T00:00:00.000' } });
+    // Act
+    const enabled = await port().enableStream('t', 'NEW_AND_OLD_IMAGES');
+    // Assess
+    expect(enabled).toEqual({ streamArn: STREAM, streamLabel: '2026-01-01T00:00:00.000' });
+    expect(ddb.commandCalls(DescribeTableCommand)).toHaveLength(0);
+  });
+
   it('passes the page cursor of ListTables', async () => {
     // Prepare
     ddb.on(ListTablesCommand).resolves({ TableNames: ['a', 'b'], LastEvaluatedTableName: 'b' });
@@ -83,6 +95,36 @@ describe('DynamoDB adapter', () => {
     // Assess
     expect(page).toEqual({ items: ['a', 'b'], next: 'b' });
     expect(ddb.commandCalls(ListTablesCommand)[0]!.args[0].input).toEqual({ ExclusiveStartTableName: '0', Limit: 100 });
+  });
+});
+
+describe('DynamoDB Streams adapter', () => {
+  const streams = mockClient(DynamoDBStreamsClient);
+  beforeEach(() => streams.reset());
+  const port = () => createDynamoDbStreamPort(new DynamoDBStreamsClient({ region: 'eu-west-1' }));
+
+  it.each(['ENABLING', 'ENABLED', 'DISABLING', 'DISABLED'] as const)('reports StreamStatus %s, reading one shard only', async (status) => {
+    // Prepare
+    streams.on(DescribeStreamCommand).resolves({ StreamDescription: { StreamArn: STREAM, StreamStatus: status } });
+    // Act
+    const observed = await port().describeStream(STREAM);
+    // Assess
+    expect(observed).toEqual({ status });
+    expect(streams.commandCalls(DescribeStreamCommand)[0]!.args[0].input).toEqual({ StreamArn: STREAM, Limit: 1 });
+  });
+
+  it('reports a stream DynamoDB deleted (ResourceNotFoundException) as GONE', async () => {
+    // Prepare
+    streams.on(DescribeStreamCommand).rejects(new StreamNotFound({ message: 'Requested resource not found', $metadata: {} }));
+    // Act / Assess
+    await expect(port().describeStream(STREAM)).resolves.toEqual({ status: 'GONE' });
+  });
+
+  it('lets other failures through (the observer then keeps the mapping)', async () => {
+    // Prepare
+    streams.on(DescribeStreamCommand).rejects(sdkError('AccessDeniedException', 'denied', 403));
+    // Act / Assess
+    await expect(port().describeStream(STREAM)).rejects.toMatchObject({ kind: ErrorKind.Terminal, operation: 'DescribeStream' });
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * Property: for any observed state, reconciling it and then planning again yields no
- * action (idempotence of apply ∘ plan), and the table ends with exactly one mapping.
+ * action (idempotence of apply ∘ plan), and the table ends with exactly one mapping on its
+ * stream, plus mappings on old streams that drain; a day later those are gone too.
  * A run that asks to be retried soon (requeue) is retried once after time passed, as
  * EventBridge's retry or the next sweep would.
  */
 import fc from 'fast-check';
-import { backfillObservable, observeBackfill, observeLive, streamEnabledByReconciler } from '../../../reconciler/observe';
+import { backfillObservable, observeBackfill, observeLive, observeOldStreams, streamEnabledByReconciler } from '../../../reconciler/observe';
 import { newRun } from '../../../src/backfill-state/checkpoint';
 import { plan } from '../../../reconciler/plan';
 import { desiredFromConfig, Outcome } from '../../../reconciler/operator';
@@ -53,6 +54,8 @@ const envArb = fc.record({
 function buildWorld(aws: FakeAws, world: World): void {
   const name = 't';
   const oldArn = aws.newStreamArn(name);
+  // The old stream belonged to an earlier table of that name (gone) or to this one (replaced).
+  Object.assign(aws.streams.get(oldArn)!, { disabledAt: aws.clock.now(), tableDeleted: !world.exists });
   let latestArn: string | undefined;
   if (world.exists) {
     const indexes = world.indexes.map((status: string, i: number) => ({ name: `g${i}`, status }));
@@ -114,6 +117,10 @@ async function reconcileThenPlan(world: World, env: Record<string, string>, dupl
   const aws = new FakeAws({ rejectDuplicateMappings: !duplicatesAllowed });
   buildWorld(aws, world);
   const { operator, config } = operatorOn(aws, env);
+  return { ...(await reconcileOnce(aws, operator, config)), aws, operator, config };
+}
+
+async function reconcileOnce(aws: FakeAws, operator: ReturnType<typeof operatorOn>['operator'], config: ReturnType<typeof operatorOn>['config']) {
   let summary = await operator.reconcileTables(['t']);
   if (summary.tables[0]!.outcome === Outcome.Requeue && summary.tables[0]!.retry === 'now') {
     // e.g. AWS refused a new mapping while the old one was still Deleting: the retry comes later.
@@ -124,8 +131,16 @@ async function reconcileThenPlan(world: World, env: Record<string, string>, dupl
   const backfill = backfillObservable(table)
     ? await observeBackfill(table, await aws.backfill.getRun('t'), aws.clock.now(), aws.backfill.stallAfterMs, async (t, arn) => streamEnabledByReconciler(await aws.tablePort.listTags(t.arn), arn))
     : undefined;
-  const observed = await observeLive(aws.mappingPort, aws.scalingPort, 't', table, backfill);
+  const live = await observeLive(aws.mappingPort, aws.scalingPort, 't', table, backfill);
+  const observed = { ...live, streams: await observeOldStreams(aws.streamPort, live), observedAt: aws.clock.now() };
   return { summary, table, backfill, observed, again: plan(observed, desiredFromConfig(config, aws.backfill)) };
+}
+
+/** The live mappings, and those of them the plan keeps draining. */
+function liveMappings(observed: { mappings: ObservedMapping[] }, draining: { uuid: string }[]) {
+  const kept = new Set(draining.map((d) => d.uuid));
+  const live = observed.mappings.filter((m) => m.state !== 'Deleting');
+  return { current: live.filter((m) => !kept.has(m.uuid)), draining: live.filter((m) => kept.has(m.uuid)) };
 }
 
 describe('reconcile convergence (property)', () => {
@@ -133,13 +148,23 @@ describe('reconcile convergence (property)', () => {
     await fc.assert(
       fc.asyncProperty(worldArb, envArb, fc.boolean(), async (world, env, duplicatesAllowed) => {
         // Act
-        const { summary, table, backfill, observed, again } = await reconcileThenPlan(world, env, duplicatesAllowed);
+        const { summary, table, backfill, observed, again, aws, operator, config } = await reconcileThenPlan(world, env, duplicatesAllowed);
+        aws.clock.advance(26 * 3600_000); // past 24 h of retention + the 1 h margin
+        const dayLater = await reconcileOnce(aws, operator, config);
         // Assess
         expect(summary.tables[0]!.outcome).not.toBe(Outcome.Error);
         expect(again.actions).toEqual([]);
-        const live = observed.mappings.filter((m) => m.state !== 'Deleting');
-        if (!table) expect(live).toEqual([]);
-        else if (table.stream.viewType === 'NEW_AND_OLD_IMAGES') expect(live.map((m) => m.streamArn)).toEqual([table.stream.latestArn]);
+        const live = liveMappings(observed, again.draining);
+        const current = table?.stream.enabled ? table.stream.latestArn : undefined;
+        expect(live.draining.every((m) => m.streamArn !== current)).toBe(true);
+        if (!table) expect(live.current).toEqual([]);
+        else if (table.stream.viewType === 'NEW_AND_OLD_IMAGES') expect(live.current.map((m) => m.streamArn)).toEqual([table.stream.latestArn]);
+        // A day later every old stream has drained: only the current stream's mapping is left.
+        expect(dayLater.again.actions).toEqual([]);
+        expect(dayLater.again.draining).toEqual([]);
+        const after = dayLater.observed.mappings.filter((m) => m.state !== 'Deleting');
+        if (!table) expect(after).toEqual([]);
+        else if (table.stream.viewType === 'NEW_AND_OLD_IMAGES') expect(after.map((m) => m.streamArn)).toEqual([table.stream.latestArn]);
         // A stream the reconciler enabled has a backfill run for it (when backfill is on).
         if (backfill?.streamEnabledByReconciler === true && env.BACKFILL_ENABLED === 'true') expect(backfill.run?.streamArn).toBe(table!.stream.latestArn);
       }),

@@ -4,14 +4,17 @@
  * ResourceConflict, DeregisterScalableTarget removes the target's policies, enabling an
  * enabled stream is ResourceInUse, page sizes 100/100/50/10). Counts calls by operation,
  * and can add latency and throttle above a call rate (the benchmark uses both).
+ * Streams, their records and Lambda's poller are modelled as AWS documents them in
+ * `fake-streams.ts`.
  */
 import { AwsCallError, ErrorKind } from '../../../reconciler/errors';
-import type { MappingFields, ObservedMapping, ObservedPolicy, ObservedTable, ObservedTarget } from '../../../reconciler/model';
-import type { Announcement, AnnouncePort, BackfillStarter, Clock, MappingPort, Page, ScalingPort, TablePort } from '../../../reconciler/ports';
+import type { MappingFields, ObservedMapping, ObservedPolicy, ObservedStream, ObservedTable, ObservedTarget } from '../../../reconciler/model';
+import type { Announcement, AnnouncePort, BackfillStarter, Clock, MappingPort, Page, ScalingPort, StreamPort, TablePort } from '../../../reconciler/ports';
 import { createBackfillStarter, type BackfillController } from '../../../reconciler/backfill/starter';
 import type { BackfillStateStore } from '../../../src/backfill-state/state-store';
 import { createLogger } from '../../../src/observability/logger';
 import { FakeStore, TEST_SETTINGS } from '../snapshot/fakes';
+import { FakeStreams, type DeliveredRecord, type FakeStream } from './fake-streams';
 
 export interface FakeTable extends ObservedTable {
   tags: Record<string, string>;
@@ -40,13 +43,13 @@ export class FakeAws {
   readonly backfillStore = new FakeStore();
   /** Shared by the operator (helpers pass it) and the backfill starter, so both judge stalls alike. */
   readonly clock = fakeClock();
+  private readonly streamModel = new FakeStreams(this.clock, (arn) => [...this.tables.values()].some((t) => t.stream.enabled && t.stream.latestArn === arn));
   calls: Record<string, number> = {};
   /** Operations that fail once with the given error kind/code (tests). */
   readonly failNext = new Map<string, { kind: string; code: string }[]>();
   /** Billing-mode switches AWS refuses (LimitExceeded). */
   refuseBillingSwitch = false;
   private uuidCounter = 0;
-  private labelCounter = 0;
   private recentCalls: number[] = [];
   readonly account: string;
   readonly region: string;
@@ -60,9 +63,43 @@ export class FakeAws {
     return `arn:aws:dynamodb:${this.region}:${this.account}:table/${name}`;
   }
 
+  /** Every stream ever created, by ARN, as DynamoDB Streams keeps them. */
+  get streams(): Map<string, FakeStream> {
+    return this.streamModel.streams;
+  }
+
+  /** Records each mapping delivered to the forwarder (`pollMappings`). */
+  get delivered(): DeliveredRecord[] {
+    return this.streamModel.delivered;
+  }
+
+  /** A new stream of table `name`; its label is its creation time (unique per table, as AWS's are). */
   newStreamArn(name: string): string {
-    this.labelCounter += 1;
-    return `${this.tableArn(name)}/stream/2026-01-01T00:00:00.${String(this.labelCounter).padStart(6, '0')}`;
+    return this.streamModel.create(this.tableArn(name), name);
+  }
+
+  /** DeleteTable: the table goes, its enabled stream turns DISABLED (deleted by DynamoDB 24 hours later). */
+  deleteTable(name: string): void {
+    const table = this.tables.get(name);
+    if (!table) return;
+    if (table.stream.enabled && table.stream.latestArn) this.streamModel.disable(table.stream.latestArn, { tableDeleted: true });
+    this.tables.delete(name);
+  }
+
+  /** Writes `count` items to the table: one record each on its enabled stream. */
+  writeRecords(name: string, count: number): void {
+    const table = this.requireTable('PutItem', name);
+    if (table.stream.enabled && table.stream.latestArn) this.streamModel.write(table.stream.latestArn, count);
+  }
+
+  /** Lambda's poller: every Enabled mapping reads what is still readable on its stream. */
+  pollMappings(): void {
+    this.streamModel.poll(this.mappings.values());
+  }
+
+  /** StreamStatus as DescribeStream reports it, GONE once DynamoDB deleted the stream (or never had it). */
+  streamStatus(arn: string): ObservedStream['status'] {
+    return this.streamModel.status(arn);
   }
 
   newUuid(): string {
@@ -133,12 +170,16 @@ export class FakeAws {
       await this.call('UpdateTable');
       const table = this.requireTable('UpdateTable', name);
       if (table.stream.enabled) throw new AwsCallError(ErrorKind.Retryable, 'UpdateTable', 'ResourceInUseException', 'Table already has an enabled stream');
-      table.stream = { enabled: true, viewType, latestArn: this.newStreamArn(name) };
+      const streamArn = this.newStreamArn(name);
+      table.stream = { enabled: true, viewType, latestArn: streamArn };
+      // UpdateTable's TableDescription names the new stream.
+      return { streamArn, streamLabel: streamArn.split('/stream/')[1]! };
     },
     disableStream: async (name) => {
       await this.call('UpdateTable');
       const table = this.requireTable('UpdateTable', name);
       if (!table.stream.enabled) throw new AwsCallError(ErrorKind.Conflict, 'UpdateTable', 'ValidationException', 'Stream is already disabled');
+      if (table.stream.latestArn) this.streamModel.disable(table.stream.latestArn);
       table.stream = { enabled: false, ...(table.stream.latestArn ? { latestArn: table.stream.latestArn } : {}) };
     },
     setBillingMode: async (name, mode) => {
@@ -156,6 +197,13 @@ export class FakeAws {
     listTags: async (arn) => {
       await this.call('ListTagsOfResource');
       return { ...([...this.tables.values()].find((t) => t.arn === arn)?.tags ?? {}) };
+    },
+  };
+
+  readonly streamPort: StreamPort = {
+    describeStream: async (arn) => {
+      await this.call('DescribeStream');
+      return { status: this.streamStatus(arn) };
     },
   };
 

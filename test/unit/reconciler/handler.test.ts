@@ -77,17 +77,18 @@ describe('reconciler handler', () => {
     await expect(handler(SAMPLES.dmsCreateTableWithGsi, context)).rejects.toThrow(RequeueError);
   });
 
-  it('cleans up after a DeleteTable without retrying', async () => {
+  it('cleans up after a DeleteTable without retrying: scaling at once, the mapping once the stream is drained', async () => {
     // Prepare
     const { handler, aws } = setup();
     aws.addTable('orders');
     await handler(SAMPLES.dmsCreateTableWithGsi, context);
-    aws.tables.delete('orders');
+    aws.deleteTable('orders');
     // Act
     const result = await handler(SAMPLES.deleteTable, context);
     // Assess
     expect(result).toMatchObject({ status: 'ok', counts: { removed: 1 } });
-    expect(aws.mappings.size).toBe(0);
+    expect(aws.targets.size).toBe(0);
+    expect(aws.mappings.size).toBe(1); // the DISABLED stream stays readable for 24 hours
   });
 
   it('sweeps on the schedule and answers direct dry runs with the plan', async () => {

@@ -20,6 +20,7 @@ export function operatorOn(aws: FakeAws, env: Record<string, string> = {}, overr
     config,
     filter: createTableFilter({ include: config.include, exclude: config.exclude, ...(config.creatorRolePattern ? { creatorRolePattern: config.creatorRolePattern } : {}) }),
     tables: aws.tablePort,
+    streams: aws.streamPort,
     mappings: aws.mappingPort,
     scaling: aws.scalingPort,
     announcer: aws.announcer,

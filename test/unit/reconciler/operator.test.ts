@@ -59,38 +59,49 @@ describe('operator.reconcileTables', () => {
     expect(results.flatMap((r) => r.tables).every((t) => t.outcome !== Outcome.Error)).toBe(true);
   });
 
-  it('moves the mapping of a dropped and re-created table to its newest stream', async () => {
+  it('moves the mapping of a dropped and re-created table to its newest stream, the old one once drained', async () => {
     // Prepare
     const aws = new FakeAws();
     aws.addTable('orders');
     const { operator } = operatorOn(aws);
     await operator.reconcileTables(['orders']);
-    aws.tables.delete('orders');
+    const oldArn = aws.tables.get('orders')!.stream.latestArn!;
+    aws.deleteTable('orders');
     aws.addTable('orders'); // DROP_AND_CREATE: same name, no stream yet
     // Act
     await operator.reconcileTables(['orders']);
+    const during = [...aws.mappings.values()].map((m) => m.streamArn).sort();
+    aws.finishBackfills();
+    aws.clock.advance(26 * 3600_000); // the new stream's creation + 24 h of retention + the 1 h margin
+    await operator.reconcileTables(['orders']);
     // Assess
-    const mappings = [...aws.mappings.values()];
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]!.streamArn).toBe(aws.tables.get('orders')!.stream.latestArn);
+    const newArn = aws.tables.get('orders')!.stream.latestArn!;
+    expect(during).toEqual([oldArn, newArn].sort());
+    expect([...aws.mappings.values()].map((m) => m.streamArn)).toEqual([newArn]);
     expect(aws.backfills).toHaveLength(2);
   });
 
-  it('removes mappings and scaling targets of a deleted table and announces it', async () => {
+  it('removes scaling of a deleted table at once and its mapping once DynamoDB deleted the stream, announcing each', async () => {
     // Prepare
     const aws = new FakeAws();
     aws.addTable('orders', { indexes: [{ name: 'g', status: 'ACTIVE' }] });
     const { operator } = operatorOn(aws);
     await operator.reconcileTables(['orders']);
-    aws.tables.delete('orders');
+    const uuid = [...aws.mappings.keys()][0]!;
+    aws.deleteTable('orders');
     // Act
-    const summary = await operator.reconcileTables(['orders']);
+    const first = await operator.reconcileTables(['orders']);
+    const mappingsAfterFirst = aws.mappings.size;
+    aws.clock.advance(24 * 3600_000);
+    const later = await operator.reconcileTables(['orders']);
     // Assess
+    expect(mappingsAfterFirst).toBe(1);
     expect(aws.mappings.size).toBe(0);
     expect(aws.targets.size).toBe(0);
     expect(aws.policies.size).toBe(0);
-    expect(summary.tables[0]!.outcome).toBe(Outcome.Removed);
-    expect(aws.announcements.at(-1)).toMatchObject({ detailType: 'Table Resources Removed', detail: { tableName: 'orders' } });
+    expect(first.tables[0]!.outcome).toBe(Outcome.Removed);
+    expect(later.tables[0]).toMatchObject({ outcome: Outcome.Removed, actions: [{ type: 'delete-mapping', uuid, reason: 'table-deleted', drained: 'stream-deleted' }] });
+    expect(aws.announcements.filter((a) => a.detailType === 'Table Resources Removed').map((a) => a.detail.deletedMappings)).toEqual([[], [uuid]]);
   });
 
   it('reports a stream with another view type and leaves it, unless configured to replace it', async () => {
@@ -170,12 +181,13 @@ describe('operator.reconcileTables', () => {
     aws.addTable('orders');
     const { operator } = operatorOn(aws);
     await operator.reconcileTables(['orders']);
-    aws.tables.delete('orders');
+    aws.deleteTable('orders');
     // Act
     const summary = await operator.reconcileTables(['orders'], { expectExists: true });
     // Assess
     expect(summary.tables[0]).toMatchObject({ outcome: Outcome.Requeue, retry: 'now' });
-    expect(aws.mappings.size).toBe(0);
+    expect(aws.targets.size).toBe(0);
+    expect(summary.tables[0]!.actions.map((a) => a.type)).not.toContain('delete-mapping'); // its stream is still readable
   });
 
   it.each([
@@ -281,7 +293,7 @@ describe('operator.sweep', () => {
     aws.mappings.set(mappingOf('a').uuid, { ...mappingOf('a'), state: 'Disabled', batchSize: 7 });
     aws.policies.delete('table/b|dynamodb:table:WriteCapacityUnits|dms-event-bus-write-utilization');
     aws.tables.get('c')!.stream = { enabled: false, latestArn: aws.tables.get('c')!.stream.latestArn! };
-    aws.tables.delete('gone');
+    aws.deleteTable('gone');
     aws.addTable('new-no-event');
     aws.addTable('awsdms_apply_exceptions');
     // Act
@@ -295,10 +307,12 @@ describe('operator.sweep', () => {
     expect(mappingOf('c')).toBeDefined();
     expect(mappingOf('new-no-event')).toBeDefined();
     expect(aws.tables.get('awsdms_apply_exceptions')!.stream.enabled).toBe(false);
-    expect([...aws.mappings.values()]).toHaveLength(4);
+    // Plus the mappings of c's disabled stream and of gone's stream: both drain for 24 hours.
+    expect([...aws.mappings.values()]).toHaveLength(6);
+    expect(summary.tables.filter((t) => t.draining).map((t) => t.table).sort()).toEqual(['c', 'gone']);
     expect([...aws.targets.keys()].some((k) => k.startsWith('table/gone'))).toBe(false);
     expect(summary.counts).toMatchObject({ seen: 5, changed: 4, removed: 1, errors: 0 });
-    expect(again.counts).toMatchObject({ seen: 4, converged: 4, changed: 0 });
+    expect(again.counts).toMatchObject({ seen: 5, converged: 4, removed: 1, changed: 0 }); // gone: revisited while its mapping drains
   });
 
   it('with a creator pattern, keeps managed tables converged but adopts no table it never saw an event for', async () => {
@@ -454,7 +468,7 @@ describe('operator: the backfill as desired state', () => {
     await operator.reconcileTables(['orders']);
     aws.finishBackfills();
     const firstRun = aws.backfillStore.rows.get('orders')!.value;
-    aws.tables.delete('orders');
+    aws.deleteTable('orders');
     aws.addTable('orders'); // DROP_AND_CREATE: a new table, no stream yet
     await operatorOn(aws, {}, { backfill: failingStart(aws) }).operator.reconcileTables(['orders']);
     // Act

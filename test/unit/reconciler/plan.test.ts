@@ -6,6 +6,9 @@ import { testConfig, DLQ_ARN } from './helpers';
 const ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/t';
 const LATEST = `${ARN}/stream/2026-02-01T00:00:00.000`;
 const OLD = `${ARN}/stream/2026-01-01T00:00:00.000`;
+const LATEST_AT = Date.parse('2026-02-01T00:00:00.000Z');
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 
 const table = (over: Partial<ObservedTable> = {}): ObservedTable => ({
   name: 't', arn: ARN, status: 'ACTIVE', billingMode: 'PROVISIONED',
@@ -42,21 +45,27 @@ describe('plan', () => {
     ['converged table: nothing', observed(), []],
     ['no stream: enable, tag, attach, backfill', observed({ table: table({ stream: { enabled: false } }), mappings: [] }), ['enable-stream', 'tag-stream-owner', 'create-mapping', 'start-backfill']],
     ['no stream, backfill disabled: no backfill', observed({ table: table({ stream: { enabled: false } }), mappings: [] }), ['enable-stream', 'tag-stream-owner', 'create-mapping'], { BACKFILL_ENABLED: 'false' }],
-    ['stream disabled by hand: old mapping deleted, new stream', observed({ table: table({ stream: { enabled: false, latestArn: LATEST } }) }), ['enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill']],
+    ['stream disabled by hand: new stream, the old mapping drains', observed({ table: table({ stream: { enabled: false, latestArn: LATEST } }) }), ['enable-stream', 'tag-stream-owner', 'create-mapping', 'start-backfill']],
+    ['stream disabled by hand long ago and deleted since: old mapping deleted, new stream', observed({ table: table({ stream: { enabled: false, latestArn: LATEST } }), streams: { [LATEST]: { status: 'GONE' } } }), ['enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill']],
     ['other view type, report: nothing (conflict)', observed({ table: table({ stream: { enabled: true, viewType: 'KEYS_ONLY', latestArn: LATEST } }) }), []],
-    ['other view type, replace', observed({ table: table({ stream: { enabled: true, viewType: 'NEW_IMAGE', latestArn: LATEST } }) }), ['disable-stream', 'enable-stream', 'tag-stream-owner', 'delete-mapping', 'create-mapping', 'start-backfill'], { STREAM_CONFLICT_POLICY: 'replace' }],
+    ['other view type, replace', observed({ table: table({ stream: { enabled: true, viewType: 'NEW_IMAGE', latestArn: LATEST } }) }), ['disable-stream', 'enable-stream', 'tag-stream-owner', 'create-mapping', 'start-backfill'], { STREAM_CONFLICT_POLICY: 'replace' }],
     ['mapping missing', observed({ mappings: [] }), ['create-mapping']],
     ['mapping disabled', observed({ mappings: [goodMapping({ state: 'Disabled' })] }), ['update-mapping']],
     ['mapping batch size drifted', observed({ mappings: [goodMapping({ batchSize: 10 })] }), ['update-mapping']],
     ['mapping lost ReportBatchItemFailures', observed({ mappings: [goodMapping({ functionResponseTypes: [] })] }), ['update-mapping']],
     ['mapping lost its DLQ', observed({ mappings: [goodMapping({ onFailureDestination: undefined })] }), ['update-mapping']],
     ['duplicate mappings: keep lowest UUID', observed({ mappings: [goodMapping(), goodMapping({ uuid: 'a-uuid' })] }), ['delete-mapping']],
-    ['mapping on an older stream (re-created table)', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()] }), ['delete-mapping']],
+    ['mapping on an older stream not described: it drains', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()] }), []],
+    ['mapping on an older DISABLED stream within 24 h of the newer one: it drains', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()], streams: { [OLD]: { status: 'DISABLED' } }, observedAt: LATEST_AT + DAY - 1 }), []],
+    ['mapping on an older DISABLED stream past 24 h (+ margin) of the newer one: delete', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()], streams: { [OLD]: { status: 'DISABLED' } }, observedAt: LATEST_AT + DAY + HOUR }), ['delete-mapping']],
+    ['mapping on an older stream still ENABLED (a stale read): it stays', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()], streams: { [OLD]: { status: 'ENABLED' } }, observedAt: LATEST_AT + 10 * DAY }), []],
+    ['mapping on an older stream DynamoDB deleted: delete', observed({ mappings: [goodMapping({ uuid: 'old', streamArn: OLD }), goodMapping()], streams: { [OLD]: { status: 'GONE' } } }), ['delete-mapping']],
     ['only a Deleting mapping: create', observed({ mappings: [goodMapping({ state: 'Deleting' })] }), ['create-mapping']],
     ['table CREATING: wait', observed({ table: table({ status: 'CREATING' }), mappings: [] }), []],
     ['table ARCHIVED: unavailable', observed({ table: table({ status: 'ARCHIVED' }) }), []],
-    ['table gone: delete mapping, our policies, targets', observed({ table: null }), ['delete-mapping', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
-    ['table DELETING: same as gone', observed({ table: table({ status: 'DELETING' }) }), ['delete-mapping', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
+    ['table gone: our policies and targets at once, the mapping drains', observed({ table: null, streams: { [LATEST]: { status: 'DISABLED' } }, observedAt: LATEST_AT + 10 * DAY }), ['delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
+    ['table gone, its stream deleted by DynamoDB: delete mapping too', observed({ table: null, streams: { [LATEST]: { status: 'GONE' } } }), ['delete-mapping', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
+    ['table DELETING: same as gone', observed({ table: table({ status: 'DELETING' }), streams: { [LATEST]: { status: 'GONE' } } }), ['delete-mapping', 'delete-policy', 'deregister-target', 'delete-policy', 'deregister-target']],
     ['gone table with unmanaged targets: leave them', observed({ table: null, mappings: [], policies: [] }), []],
     ['scaling policy removed by hand', observed({ policies: [policy('table/t', TR)] }), ['put-policy']],
     ['target utilization drifted', observed({ policies: [policy('table/t', TR, { targetValue: 50 }), policy('table/t', TW)] }), ['put-policy']],
