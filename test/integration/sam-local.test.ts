@@ -47,12 +47,14 @@ function functionEnv(logicalId: string): Record<string, string> {
   return env;
 }
 
-async function invoke(logicalId: 'ForwarderFunction' | 'ReconcilerFunction', sample: string): Promise<Invocation> {
+const FUNCTION_NAMES = () => ({ ForwarderFunction: stack.forwarderFunctionName, ReconcilerFunction: stack.reconcilerFunctionName, SnapshotFunction: stack.snapshotFunctionName });
+
+async function invoke(logicalId: 'ForwarderFunction' | 'ReconcilerFunction' | 'SnapshotFunction', sample: string): Promise<Invocation> {
   const resource = template.Resources[logicalId];
   const live = localAws().env;
   const invocation = await invokeLocal({
     fn: built.functions[logicalId]!,
-    functionName: logicalId === 'ForwarderFunction' ? stack.forwarderFunctionName : stack.reconcilerFunctionName,
+    functionName: FUNCTION_NAMES()[logicalId],
     env: functionEnv(logicalId),
     eventPath: sample.startsWith('/') ? sample : join(EVENTS, sample),
     timeoutSeconds: Number(resource.Properties.Timeout),
@@ -227,14 +229,14 @@ describe('sam local invoke ReconcilerFunction', () => {
     expect(outcome.ok && outcome.result.tables).toEqual([expect.objectContaining({ table: 'orders', actions: [] })]);
   }, 120_000);
 
-  it('the backfill the CreateTable started, continued as Lambda would (async self-invocation), puts the older rows on Kinesis as snapshots', async () => {
-    // Prepare: moto does not run functions, so deliver the continuation the reconciler sent to itself
+  it('the backfill the CreateTable started, run by the snapshot function as Lambda would (async invocation), puts the older rows on Kinesis as snapshots', async () => {
+    // Prepare: moto does not run functions, so deliver the invocation the reconciler sent to the snapshot function
     const { Item: state } = await dynamodb().send(new GetItemCommand({ TableName: stack.backfillStateTable, Key: { pk: { S: 'orders' }, sk: { S: 'backfill' } }, ConsistentRead: true }));
     expect(state?.status?.S).toBe('running');
     const continuation = join(scratch, 'backfill-continuation.json');
     writeFileSync(continuation, JSON.stringify({ action: 'backfill', tableName: 'orders', runId: state!.runId!.S }));
     // Act
-    const { outcome } = await invoke('ReconcilerFunction', continuation);
+    const { outcome } = await invoke('SnapshotFunction', continuation);
     // Assess
     expect(outcome.ok).toBe(true);
     const { Item: after } = await dynamodb().send(new GetItemCommand({ TableName: stack.backfillStateTable, Key: { pk: { S: 'orders' }, sk: { S: 'backfill' } }, ConsistentRead: true }));
