@@ -23,6 +23,7 @@ export {
   compileOriginOptions,
   DEFAULT_ORIGIN_ATTRIBUTES,
   DEFAULT_ORIGIN_OPTIONS,
+  DMS_HEADER_EXPRESSIONS,
   extractOrigin,
   hasOriginAttribute,
   normalizeCommitTimestamp,

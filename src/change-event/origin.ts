@@ -38,6 +38,14 @@ export const DEFAULT_ORIGIN_ATTRIBUTES: OriginAttributeNames = Object.freeze({
   streamPosition: 'dms_stream_position',
 });
 
+/** The DMS header expression each origin field is read from (the table mapping's `add-column` rules). */
+export const DMS_HEADER_EXPRESSIONS: Readonly<Record<keyof OriginAttributeNames, string>> = Object.freeze({
+  commitTime: '$AR_H_COMMIT_TIMESTAMP',
+  changeSequence: '$AR_H_CHANGE_SEQ',
+  transactionId: '$AR_H_TRANSACTION_ID',
+  streamPosition: '$AR_H_STREAM_POSITION',
+});
+
 export interface OriginOptions {
   readonly attributes: OriginAttributeNames;
   /** Keep the header attributes in `old`/`new` (default: remove them, so the images equal the source row). */
