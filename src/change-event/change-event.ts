@@ -88,9 +88,9 @@ export interface ChangeFields {
   readAt: string | null;
   ttlDeletion: boolean;
   /** The source position; the `origin` field is left out of the event when this is undefined. */
-  origin?: Origin;
+  origin?: Origin | undefined;
   /** Attributes left out of `old` and `new` (the DMS header columns, unless they are kept). */
-  omitFromImages?: readonly string[];
+  omitFromImages?: readonly string[] | undefined;
 }
 
 export interface EncodeOptions {

@@ -88,25 +88,70 @@ export function hasOriginAttribute(image: AttributeMap | null, attributes: Origi
  */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+// Changes of one transaction share a commit time, and a batch holds many of them: keep the last one.
+let lastCommit: { text: string; result: { iso: string; epochMs: number } | undefined } | undefined;
+
 /** A commit timestamp as ISO 8601 UTC with every fractional digit kept, or undefined when it is not one. */
 export function normalizeCommitTimestamp(text: string): { iso: string; epochMs: number } | undefined {
+  if (lastCommit !== undefined && lastCommit.text === text) return lastCommit.result;
+  const result = parseCommitTimestamp(text);
+  lastCommit = { text, result };
+  return result;
+}
+
+/** The digits text[from..to) as a number, or -1 when one of them is not a digit. */
+function digitsAt(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/**
+ * The common form, `YYYY-MM-DD HH:MM:SS[.fraction]` in UTC, read by character positions (no regex,
+ * no substrings): this runs for every change. Returns undefined for anything else.
+ */
+function parseUtcTimestamp(text: string): { iso: string; epochMs: number } | undefined {
+  const n = text.length;
+  if (n < 19 || n === 20 || n > 29) return undefined;
+  const separator = text.charCodeAt(10);
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || (separator !== 0x20 && separator !== 0x54) || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  if (n > 19 && (text.charCodeAt(19) !== 0x2e || digitsAt(text, 20, n) < 0)) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  const hour = digitsAt(text, 11, 13);
+  const minute = digitsAt(text, 14, 16);
+  const second = digitsAt(text, 17, 19);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (day > (month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number))) return undefined;
+  const millis = n === 19 ? 0 : n === 21 ? digitsAt(text, 20, 21) * 100 : n === 22 ? digitsAt(text, 20, 22) * 10 : digitsAt(text, 20, 23);
+  const iso = separator === 0x54 ? `${text}Z` : `${text.slice(0, 10)}T${text.slice(11)}Z`;
+  return { iso, epochMs: Date.UTC(year, month - 1, day, hour, minute, second) + millis };
+}
+
+function parseCommitTimestamp(text: string): { iso: string; epochMs: number } | undefined {
+  const fast = parseUtcTimestamp(text);
+  if (fast !== undefined) return fast;
   const match = TIMESTAMP.exec(text);
   if (!match) return undefined;
-  const [, year, month, day, hour, minute, second, fraction, zone] = match as unknown as string[];
-  const wholeSeconds = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
-  const date = new Date(wholeSeconds);
-  // Date.UTC rolls 2026-02-30 over to March: a field out of range is not a timestamp.
-  if (
-    Number.isNaN(wholeSeconds) ||
-    date.getUTCFullYear() !== Number(year) ||
-    date.getUTCMonth() !== Number(month) - 1 ||
-    date.getUTCDate() !== Number(day) ||
-    date.getUTCHours() !== Number(hour) ||
-    date.getUTCMinutes() !== Number(minute) ||
-    date.getUTCSeconds() !== Number(second)
-  ) {
-    return undefined;
-  }
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
+  const fraction = match[7];
+  const zone = match[8];
+  // Checked by hand rather than by Date's rollover (2026-02-30 would become March 2).
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (day > (month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number))) return undefined;
   let offsetMs = 0;
   if (zone !== undefined && zone !== 'Z') {
     const digits = zone.replace(':', '');
@@ -115,19 +160,22 @@ export function normalizeCommitTimestamp(text: string): { iso: string; epochMs: 
     if (hours > 23 || minutes > 59) return undefined;
     offsetMs = (zone.startsWith('-') ? -1 : 1) * (hours * 60 + minutes) * 60_000;
   }
-  const utcSeconds = wholeSeconds - offsetMs;
+  const utcSeconds = Date.UTC(year, month - 1, day, hour, minute, second) - offsetMs;
+  const millis = fraction === undefined ? 0 : Number(fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0'));
+  // The usual case (UTC, four-digit year): the text itself is the ISO form, so no Date is formatted.
   // Offsets are whole minutes, so the fraction carries over unchanged.
-  const base = new Date(utcSeconds).toISOString().slice(0, 19);
-  const iso = fraction === undefined ? `${base}Z` : `${base}.${fraction}Z`;
-  const epochMs = utcSeconds + (fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0')));
-  return { iso, epochMs };
+  const base = offsetMs === 0 && year >= 1000 ? `${text.slice(0, 10)}T${text.slice(11, 19)}` : new Date(utcSeconds).toISOString().slice(0, 19);
+  return { iso: fraction === undefined ? `${base}Z` : `${base}.${fraction}Z`, epochMs: utcSeconds + millis };
 }
 
 /** A header value as text: S as is; any other type as its event JSON text (unexpected). */
+const ABSENT = Object.freeze({ text: null, unexpected: false });
+
 function headerText(value: AttributeValue | undefined): { text: string | null; unexpected: boolean } {
-  if (value === undefined || value === null || typeof value !== 'object') return { text: null, unexpected: value !== undefined };
-  if (typeof value.S === 'string') return { text: value.S === '' ? null : value.S, unexpected: false };
-  if (value.NULL === true) return { text: null, unexpected: false };
+  if (value === undefined) return ABSENT;
+  if (value === null || typeof value !== 'object') return { text: null, unexpected: true };
+  if (typeof value.S === 'string') return value.S === '' ? ABSENT : { text: value.S, unexpected: false };
+  if (value.NULL === true) return ABSENT;
   if (typeof value.N === 'string') return { text: value.N, unexpected: true };
   try {
     return { text: writeAttributeValue(value), unexpected: true };

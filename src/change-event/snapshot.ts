@@ -73,6 +73,8 @@ export function encodeSnapshotEvent(input: SnapshotInput, options: EncodeOptions
     approximateCreationTime: readAt,
     readAt,
     ttlDeletion: false,
+    origin: undefined,
+    omitFromImages: undefined,
   };
   applyOrigin(fields, origin);
   return encodeChangeEvent(fields, options);
