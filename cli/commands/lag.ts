@@ -12,6 +12,7 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import { formatLagTable, lagByTable, type LagEvent, type TableLag } from '../../local/lag';
+import { UsageError } from '../errors';
 
 export interface StreamLagOptions {
   readonly client: KinesisClient;
@@ -86,7 +87,7 @@ export async function readStreamLag(options: StreamLagOptions): Promise<StreamLa
 export async function statusLag(input: { client: KinesisClient; streamName: string | undefined; only: readonly string[]; windowSeconds?: string }): Promise<StreamLag | undefined> {
   if (input.streamName === undefined) return undefined;
   const seconds = input.windowSeconds === undefined ? 60 : Number(input.windowSeconds);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw new RangeError(`--lag-window must be a number of seconds in (0, 86400], got "${input.windowSeconds}"`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) throw new UsageError(`--lag-window must be a number of seconds in (0, 86400], got "${input.windowSeconds}"`);
   const lag = await readStreamLag({ client: input.client, streamName: input.streamName, windowMs: seconds * 1000 });
   return input.only.length === 0 ? lag : { ...lag, tables: lag.tables.filter((row) => input.only.includes(row.table)) };
 }
