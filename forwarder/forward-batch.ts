@@ -10,6 +10,7 @@ import {
   changeFieldsFromStreamRecord,
   compileOriginOptions,
   encodeChangeEvent,
+  Operation,
   type CompiledOriginOptions,
   type DynamoDbStreamRecord,
   type EncodedChangeEvent,
@@ -121,7 +122,9 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
       const extraction = applyOrigin(fields, origin);
       unexpectedHeaders += extraction.unexpected;
       const heartbeat = isHeartbeatTable(fields.tableName);
-      const sample: LagSample = { table: fields.tableName, createdMs: createdMsOf(record, fields.approximateCreationTime), commitMs: extraction.commitTimeMs, heartbeat };
+      // A remove's origin is the last write's (DynamoDB's delete writes no attributes): no source lag from it.
+      const commitMs = fields.operation === Operation.Remove ? undefined : extraction.commitTimeMs;
+      const sample: LagSample = { table: fields.tableName, createdMs: createdMsOf(record, fields.approximateCreationTime), commitMs, heartbeat };
       if (heartbeat && !publishHeartbeats) {
         skipped.push({ index, sample });
         continue;

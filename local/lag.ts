@@ -53,7 +53,8 @@ export function lagByTable(events: readonly LagEvent[]): TableLag[] {
     const source: number[] = [];
     const stream: number[] = [];
     for (const event of group) {
-      const commit = timeOf(event.origin?.commitTime);
+      // A remove carries the origin of the item's last write, not of the delete: no source lag from it.
+      const commit = event.operation === 'remove' ? undefined : timeOf(event.origin?.commitTime);
       if (commit !== undefined) source.push(Math.max(0, event.arrivedAt - commit));
       const created = event.operation === 'snapshot' ? undefined : timeOf(event.approximateCreationTime);
       if (created !== undefined) stream.push(Math.max(0, event.arrivedAt - created));
