@@ -61,6 +61,14 @@ describe('dms/table-mapping.json', () => {
     }
   });
 
+  it('is the mapping docs/source-position.md shows, character for character', () => {
+    // Prepare
+    const page = readFileSync(join(ROOT, 'docs/source-position.md'), 'utf8');
+    const block = /## The table mapping to paste into DMS[\s\S]*?```json\n([\s\S]*?)```/.exec(page)?.[1];
+    // Assess
+    expect(block).toBe(text);
+  });
+
   it('writes the columns the template and the functions use by default', () => {
     // Prepare
     const template = loadProjectTemplate();
