@@ -5,6 +5,9 @@
  *    new image), batches of 1,000, against a baseline measured in the same run:
  *    `unmarshall` (from @aws-sdk/util-dynamodb, numbers kept as strings so 38 digits survive)
  *    + `JSON.stringify` + UTF-8 encoding.
+ *    Then the cost of `origin` (the DMS header columns), also in the same run: the same rows with the
+ *    four header attributes, encoded without extraction (the headers are ordinary columns, as before
+ *    `origin` existed) and with it (read, commit time normalised, removed from old/new, `origin` written).
  * 2. PutRecords requests per 1,000 small records with distinct keys.
  * 3. Size of the minified forwarder bundle (built with template.yaml's esbuild options) and the
  *    time to load it in a fresh Node process minus a bare Node start (median of several runs).
@@ -15,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { changeFieldsFromStreamRecord, encodeChangeEvent, type AttributeMap, type DynamoDbStreamRecord } from '../src/change-event';
+import { applyOrigin, changeFieldsFromStreamRecord, compileOriginOptions, encodeChangeEvent, type AttributeMap, type DynamoDbStreamRecord } from '../src/change-event';
 import { createPublisher, type PublishRecord } from '../src/publisher';
 import { dmsRow, streamRecord } from '../test/fixtures/forwarder/stream-records';
 
@@ -59,26 +62,52 @@ function sample(run: (records: readonly DynamoDbStreamRecord[]) => number, recor
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** The 1,000 records of the throughput measurement. */
-function throughputRecords(): DynamoDbStreamRecord[] {
+/** The four DMS header columns as the documented table mapping writes them (dms/table-mapping.json). */
+function dmsHeaders(i: number): AttributeMap {
+  return {
+    dms_commit_timestamp: { S: `2026-11-26 14:00:${String(i % 60).padStart(2, '0')}.123456` },
+    dms_change_seq: { S: `20261126140000120000000000000${String(100_000 + i)}` },
+    dms_transaction_id: { S: `0000000000${String(40_000 + i)}` },
+    dms_stream_position: { S: `0000002c:00000a50:${String(i).padStart(4, '0')}` },
+  };
+}
+
+/** The 1,000 records of the throughput measurement (with the DMS header columns when `headers`). */
+function throughputRecords(headers = false): DynamoDbStreamRecord[] {
   // Through JSON, as Lambda delivers a batch: every image is its own object tree (the fixture
   // shares AttributeValue objects between old and new, which no real event does).
   return JSON.parse(
     JSON.stringify(
       Array.from({ length: BATCH }, (_, i) => {
-        const row = dmsRow(i);
-        const next = { ...row, status: { S: 'DELIVERED' }, updated_at: { S: '2026-11-26T14:00:00.000000' } };
+        const row = headers ? { ...dmsRow(i), ...dmsHeaders(i) } : dmsRow(i);
+        const next = { ...row, status: { S: 'DELIVERED' }, updated_at: { S: '2026-11-26T14:00:00.000000' }, ...(headers ? dmsHeaders(i + 1) : {}) };
         return streamRecord({ table: 'dms_orders', eventName: 'MODIFY', keys: { order_id: row.order_id as AttributeMap[string] }, oldImage: row, newImage: next });
       }),
     ),
   ) as DynamoDbStreamRecord[];
 }
 
+const ORIGIN = compileOriginOptions();
+
+/** The forwarder's per-record path: fields, origin (nothing found on these rows), encode. */
 const ours = (batch: readonly DynamoDbStreamRecord[]) => {
+  let bytes = 0;
+  for (const record of batch) {
+    const fields = changeFieldsFromStreamRecord(record);
+    applyOrigin(fields, ORIGIN);
+    bytes += encodeChangeEvent(fields).bytes;
+  }
+  return bytes;
+};
+
+/** Rows with header columns, encoded as before `origin` existed: the headers are ordinary columns. */
+const withoutOrigin = (batch: readonly DynamoDbStreamRecord[]) => {
   let bytes = 0;
   for (const record of batch) bytes += encodeChangeEvent(changeFieldsFromStreamRecord(record)).bytes;
   return bytes;
 };
+/** The same rows through the forwarder's path: origin read and normalised, headers removed from old/new. */
+const withOrigin = ours;
 
 // Numbers as their text (wrapNumbers as a function), so 38 digits survive as they do in the forwarder.
 const keepText = { wrapNumbers: (text: string) => text };
@@ -100,14 +129,16 @@ const baseline = (batch: readonly DynamoDbStreamRecord[]) => {
   return bytes;
 };
 
-const IMPLEMENTATIONS = { forwarder: ours, baseline } as const;
+const IMPLEMENTATIONS = { forwarder: ours, baseline, 'without-origin': withoutOrigin, 'with-origin': withOrigin } as const;
+/** Which records each implementation runs on. */
+const WITH_HEADERS: Readonly<Record<Implementation, boolean>> = { forwarder: false, baseline: false, 'without-origin': true, 'with-origin': true };
 type Implementation = keyof typeof IMPLEMENTATIONS;
 const WORKER_FLAG = '--throughput-worker';
 
 /** Child process: warm one implementation up, then print its samples as JSON. */
 function throughputWorker(implementation: Implementation): void {
   const run = IMPLEMENTATIONS[implementation];
-  const records = throughputRecords();
+  const records = throughputRecords(WITH_HEADERS[implementation]);
   for (let i = 0; i < 10; i++) run(records);
   const samples = Array.from({ length: SAMPLES_PER_PROCESS }, () => sample(run, records));
   process.stdout.write(JSON.stringify(samples));
@@ -121,9 +152,10 @@ function throughputWorker(implementation: Implementation): void {
  * alternate, so a busy moment of the machine hits both alike.
  */
 function throughputSection(lines: string[]): void {
-  const rates: Record<Implementation, { cpu: number[]; wall: number[] }> = { forwarder: { cpu: [], wall: [] }, baseline: { cpu: [], wall: [] } };
+  const names = Object.keys(IMPLEMENTATIONS) as Implementation[];
+  const rates = Object.fromEntries(names.map((name) => [name, { cpu: [] as number[], wall: [] as number[] }])) as Record<Implementation, { cpu: number[]; wall: number[] }>;
   for (let round = 0; round < PROCESS_ROUNDS; round++) {
-    const order: Implementation[] = round % 2 === 0 ? ['forwarder', 'baseline'] : ['baseline', 'forwarder'];
+    const order: Implementation[] = round % 2 === 0 ? names : [...names].reverse();
     for (const implementation of order) {
       const child = spawnSync(process.execPath, [...process.execArgv, __filename, WORKER_FLAG, implementation], { encoding: 'utf8', env: process.env });
       if (child.status !== 0) throw new Error(`throughput worker ${implementation} exited with ${child.status}: ${child.stderr}`);
@@ -148,6 +180,14 @@ function throughputSection(lines: string[]): void {
   lines.push(`| forwarder: encodeChangeEvent (JSON text, partition key, UTF-8 bytes, size check) | ${fmt(oursRate)} | ${fmt(1e6 / oursRate, 2)} | ${fmt(oursWall)} |`);
   lines.push(`| baseline: unmarshall (wrapNumbers keeps digits) + JSON.stringify + UTF-8 bytes | ${fmt(baseRate)} | ${fmt(1e6 / baseRate, 2)} | ${fmt(baseWall)} |`);
   lines.push('', `**Ratio: ${fmt(oursRate / baseRate, 2)}x the baseline** in CPU time, ${fmt(oursWall / baseWall, 2)}x in wall-clock time (target >= 2x). Event size: ${fmt(ours(records.slice(0, 1)))} bytes.`);
+  const withHeaders = throughputRecords(true);
+  const offRate = median(rates['without-origin'].cpu);
+  const onRate = median(rates['with-origin'].cpu);
+  lines.push('', '#### The cost of `origin` (same rows plus the four DMS header columns in old and new)', '');
+  lines.push('| implementation | records/s (CPU) | µs/record (CPU) | records/s (wall) | event bytes |', '|---|---:|---:|---:|---:|');
+  lines.push(`| without origin: the headers encoded as ordinary columns | ${fmt(offRate)} | ${fmt(1e6 / offRate, 2)} | ${fmt(median(rates['without-origin'].wall))} | ${fmt(withoutOrigin(withHeaders.slice(0, 1)))} |`);
+  lines.push(`| with origin: read, commit time normalised, removed from old/new, origin written | ${fmt(onRate)} | ${fmt(1e6 / onRate, 2)} | ${fmt(median(rates['with-origin'].wall))} | ${fmt(withOrigin(withHeaders.slice(0, 1)))} |`);
+  lines.push('', `**With origin: ${fmt(onRate / offRate, 2)}x the throughput without** (CPU time; ${fmt(median(rates['with-origin'].wall) / median(rates['without-origin'].wall), 2)}x wall-clock).`);
   let plain = 'works';
   try {
     JSON.stringify(unmarshall(dmsRow(1) as SdkItem));

@@ -29,6 +29,7 @@ import { createStarterStore } from '../src/backfill-state/dynamodb-runs';
 import { createOperator, type RunSummary } from '../reconciler/operator';
 import { applyEnv } from '../local/emulators';
 import { createSyncInvokeClient, INVOKE_RETRY, invokeWithRetry } from './invoke';
+import { formatStatusLag, statusLag } from './commands/lag';
 import { followKinesis } from '../local/kinesis-reader';
 import { formatEventLine } from '../local/display';
 import { parseChangeEvent } from '../local/session';
@@ -53,7 +54,8 @@ Options:
   --forwarder <name|arn> the forwarder function (default: FORWARDER_FUNCTION_ARN)
   --invoke               reconcile/sweep/backfill by invoking the deployed reconciler instead of in-process
   --function-name <name> the reconciler function for --invoke (default: RECONCILER_FUNCTION_NAME)
-  --stream-name <name>   the change stream for tail (default: KINESIS_STREAM_NAME)
+  --stream-name <name>   the change stream for tail and status's lag (default: KINESIS_STREAM_NAME)
+  --lag-window <s>       status: read the change stream's last <s> seconds for the lag per table (default 60)
   --from-start           tail from the oldest record kept instead of from now
   --force                backfill again even if one finished
   -h, --help
@@ -70,7 +72,7 @@ export interface CliIo {
 
 type Values = {
   json?: boolean; local?: boolean; region?: string; forwarder?: string; invoke?: boolean; 'function-name'?: string;
-  'stream-name'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
+  'stream-name'?: string; 'lag-window'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
 };
 
 const OPTIONS = {
@@ -81,6 +83,7 @@ const OPTIONS = {
   invoke: { type: 'boolean' },
   'function-name': { type: 'string' },
   'stream-name': { type: 'string' },
+  'lag-window': { type: 'string' },
   'from-start': { type: 'boolean' },
   force: { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -257,7 +260,9 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
   switch (name) {
     case 'status': {
       const { rows } = await statusRows(values, args);
-      io.out(values.json ? JSON.stringify({ tables: rows }, null, 2) : formatStatusTable(rows));
+      const streamName = values['stream-name'] ?? process.env.KINESIS_STREAM_NAME ?? process.env.DMS_EVENT_BUS_STREAM_NAME;
+      const lag = await statusLag({ client: createKinesisClient(), streamName, only: args, windowSeconds: values['lag-window'] });
+      io.out(values.json ? JSON.stringify({ tables: rows, ...(lag ? { lag } : {}) }, null, 2) : `${formatStatusTable(rows)}${lag ? formatStatusLag(lag, Date.now()) : ''}`);
       return 0;
     }
     case 'plan': {

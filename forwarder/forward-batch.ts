@@ -5,11 +5,22 @@
  * record that is not written.
  */
 import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { changeFieldsFromStreamRecord, encodeChangeEvent, type DynamoDbStreamRecord, type EncodedChangeEvent } from '../src/change-event';
+import {
+  applyOrigin,
+  changeFieldsFromStreamRecord,
+  compileOriginOptions,
+  encodeChangeEvent,
+  Operation,
+  type CompiledOriginOptions,
+  type DynamoDbStreamRecord,
+  type EncodedChangeEvent,
+} from '../src/change-event';
 import { describeError, MalformedInputError } from '../src/errors';
 import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
 import type { Publisher } from '../src/publisher';
+import { lagFigures, lagMetricValues, samplesByTable, type LagSample } from './lag';
+import type { TableMetricsSink } from './table-metrics';
 
 /** Metric names the forwarder emits (EMF, namespace from METRICS_NAMESPACE). */
 export const ForwarderMetric = {
@@ -20,13 +31,30 @@ export const ForwarderMetric = {
   DegradedEvents: 'DegradedEvents',
   UnconvertibleRecords: 'UnconvertibleRecords',
   FailedRecords: 'FailedRecords',
+  /** DMS header values in an unexpected form (passed through as text). */
+  OriginHeaderUnexpected: 'OriginHeaderUnexpected',
+  /** Heartbeat-table changes handled without being put on the change stream. */
+  HeartbeatsSkipped: 'HeartbeatsSkipped',
 } as const;
+
+const DEFAULT_ORIGIN = compileOriginOptions();
+const NO_HEARTBEAT_TABLES = () => false;
 
 export interface ForwardDeps {
   readonly publisher: Publisher;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly maxRecordBytes: number;
+  /** Where the DMS header columns are and whether they stay in the images (default: the documented names, removed). */
+  readonly origin?: CompiledOriginOptions;
+  /** Names the heartbeat tables; undefined = none configured. */
+  readonly isHeartbeatTable?: (table: string) => boolean;
+  /** Put heartbeat tables' events on the stream (default true). */
+  readonly heartbeatPublish?: boolean;
+  /** The clock read when the events are on Kinesis (lag metrics); default Date.now. */
+  readonly now?: () => number;
+  /** Per-table lag metrics, when enabled. */
+  readonly tableMetrics?: TableMetricsSink;
 }
 
 export interface ForwardOptions {
@@ -44,6 +72,27 @@ function sequenceNumberOf(record: DynamoDbStreamRecord | undefined): string | un
   return typeof sequenceNumber === 'string' && sequenceNumber !== '' ? sequenceNumber : undefined;
 }
 
+/** ApproximateCreationDateTime in epoch ms: Lambda gives seconds; other sources went through toIso. */
+function createdMsOf(record: DynamoDbStreamRecord, iso: string | null): number | undefined {
+  const raw = record.dynamodb?.ApproximateCreationDateTime;
+  if (typeof raw === 'number') return raw * 1000;
+  return iso === null ? undefined : Date.parse(iso);
+}
+
+/** Emits the lag metrics of what reached Kinesis (and heartbeats handled), read at the clock now. */
+function recordLag(samples: readonly LagSample[], deps: ForwardDeps): void {
+  const heartbeatsConfigured = deps.isHeartbeatTable !== undefined;
+  if (samples.length === 0 && !heartbeatsConfigured) return;
+  const nowMs = (deps.now ?? Date.now)();
+  for (const { name, value, unit } of lagMetricValues(lagFigures(samples, nowMs, heartbeatsConfigured))) deps.metrics.add(name, value, unit);
+  if (deps.tableMetrics) {
+    for (const [table, group] of samplesByTable(samples)) {
+      // Heartbeat counts only on heartbeat tables: a zero per data table would be a custom metric of its own.
+      deps.tableMetrics.write(table, lagMetricValues(lagFigures(group, nowMs, heartbeatsConfigured && group[0]?.heartbeat === true)));
+    }
+  }
+}
+
 /** Converts, publishes and maps the outcome to Lambda's partial batch response. */
 export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, options: ForwardOptions = {}): Promise<DynamoDBBatchResponse> {
   if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.Records)) {
@@ -55,12 +104,34 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
 
   // Convert in order; stop at the first record that cannot be converted. Records after it
   // are not published: Lambda retries from it, and publishing them now would only repeat them.
+  const origin = deps.origin ?? DEFAULT_ORIGIN;
+  const isHeartbeatTable = deps.isHeartbeatTable ?? NO_HEARTBEAT_TABLES;
+  const publishHeartbeats = deps.heartbeatPublish ?? true;
   const events: EncodedChangeEvent[] = [];
+  /** For events[i]: the index of its record and what the lag metrics need. */
+  const eventRecord: number[] = [];
+  const eventLag: LagSample[] = [];
+  /** Heartbeat records handled without an event: their record index and lag sample. */
+  const skipped: Array<{ index: number; sample: LagSample }> = [];
+  let unexpectedHeaders = 0;
   let unconvertible: number | undefined;
   for (let index = 0; index < records.length; index++) {
     const record = records[index] as DynamoDbStreamRecord;
     try {
-      events.push(encodeChangeEvent(changeFieldsFromStreamRecord(record), { maxRecordBytes: deps.maxRecordBytes }));
+      const fields = changeFieldsFromStreamRecord(record);
+      const extraction = applyOrigin(fields, origin);
+      unexpectedHeaders += extraction.unexpected;
+      const heartbeat = isHeartbeatTable(fields.tableName);
+      // A remove's origin is the last write's (DynamoDB's delete writes no attributes): no source lag from it.
+      const commitMs = fields.operation === Operation.Remove ? undefined : extraction.commitTimeMs;
+      const sample: LagSample = { table: fields.tableName, createdMs: createdMsOf(record, fields.approximateCreationTime), commitMs, heartbeat };
+      if (heartbeat && !publishHeartbeats) {
+        skipped.push({ index, sample });
+        continue;
+      }
+      events.push(encodeChangeEvent(fields, { maxRecordBytes: deps.maxRecordBytes }));
+      eventRecord.push(index);
+      eventLag.push(sample);
     } catch (error) {
       unconvertible = index;
       metrics.add(ForwarderMetric.UnconvertibleRecords);
@@ -79,13 +150,20 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
     logger.warn('change event exceeded the maximum record size and was degraded', { id: event.id, truncated: event.truncated, bytes: event.bytes });
   }
   metrics.add(ForwarderMetric.DegradedEvents, degraded.length);
+  if (unexpectedHeaders > 0) {
+    metrics.add(ForwarderMetric.OriginHeaderUnexpected, unexpectedHeaders);
+    logger.warn('DMS header attributes in an unexpected form were passed through as text', { count: unexpectedHeaders, eventSourceARN: records[0]?.eventSourceARN });
+  }
 
   const result = await deps.publisher.publish(events, { deadline: options.deadline });
   metrics.add(ForwarderMetric.EventsOut, result.written);
   metrics.add(ForwarderMetric.PublishRetries, result.retries);
   metrics.add(ForwarderMetric.PutRecordsRequests, result.requests);
 
-  const firstUnwritten = result.written < events.length ? result.written : unconvertible;
+  const firstUnwritten = result.written < events.length ? eventRecord[result.written] : unconvertible;
+  const handledSkipped = skipped.filter((entry) => firstUnwritten === undefined || entry.index < firstUnwritten);
+  if (handledSkipped.length > 0) metrics.add(ForwarderMetric.HeartbeatsSkipped, handledSkipped.length);
+  recordLag([...eventLag.slice(0, result.written), ...handledSkipped.map((entry) => entry.sample)], deps);
   if (firstUnwritten === undefined) {
     metrics.add(ForwarderMetric.FailedRecords, 0);
     logger.debug('batch forwarded', { records: records.length, requests: result.requests, retries: result.retries });

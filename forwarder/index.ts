@@ -11,7 +11,10 @@ import type { Env } from '../src/config/env';
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createMetrics, type Metrics } from '../src/observability/metrics';
 import { createKinesisPort, createPublisher, type Publisher } from '../src/publisher';
+import { compileOriginOptions, type CompiledOriginOptions } from '../src/change-event';
+import { globToRegExp } from '../src/table-filter';
 import { forwardBatch, type StreamBatch } from './forward-batch';
+import { createEmfTableMetrics, type TableMetricsSink } from './table-metrics';
 
 const SERVICE = 'forwarder';
 
@@ -23,6 +26,8 @@ export interface ForwarderDeps {
   readonly metrics?: Metrics;
   readonly publisher?: Publisher;
   readonly now?: () => number;
+  /** Per-table lag metrics (default: EMF lines on stdout when LAG_METRICS_PER_TABLE is true). */
+  readonly tableMetrics?: TableMetricsSink;
 }
 
 interface Wired {
@@ -30,6 +35,17 @@ interface Wired {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly publisher: Publisher;
+  readonly origin: CompiledOriginOptions;
+  readonly isHeartbeatTable: ((table: string) => boolean) | undefined;
+  readonly heartbeatPublish: boolean;
+  readonly tableMetrics: TableMetricsSink | undefined;
+}
+
+/** A test for the heartbeat globs, or undefined when none is configured. */
+function heartbeatMatcher(patterns: readonly string[]): ((table: string) => boolean) | undefined {
+  if (patterns.length === 0) return undefined;
+  const compiled = patterns.map(globToRegExp);
+  return (table) => compiled.some((re) => re.test(table));
 }
 
 function wire(deps: ForwarderDeps): Wired {
@@ -46,6 +62,10 @@ function wire(deps: ForwarderDeps): Wired {
     logger: deps.logger ?? createLogger({ service: SERVICE, level: config.logLevel }),
     metrics: deps.metrics ?? createMetrics({ service: SERVICE, namespace: config.metricsNamespace }),
     publisher,
+    origin: compileOriginOptions(config.origin),
+    isHeartbeatTable: heartbeatMatcher(config.heartbeatTablePatterns),
+    heartbeatPublish: config.heartbeatPublish,
+    tableMetrics: config.lagMetricsPerTable ? (deps.tableMetrics ?? createEmfTableMetrics({ service: SERVICE, namespace: config.metricsNamespace })) : undefined,
   };
 }
 
@@ -63,7 +83,7 @@ export function createHandler(deps: ForwarderDeps = {}) {
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const deadline = remaining === undefined ? undefined : now() + remaining - wired.config.safetyMarginMs;
     const logger = wired.logger.child({ awsRequestId: context?.awsRequestId });
-    return forwardBatch(event as unknown as StreamBatch, { ...wired, logger, maxRecordBytes: wired.config.maxRecordBytes }, { deadline });
+    return forwardBatch(event as unknown as StreamBatch, { ...wired, logger, maxRecordBytes: wired.config.maxRecordBytes, now }, { deadline });
   };
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>(forward).use(flushMetrics(() => wired?.metrics));
 }

@@ -13,7 +13,9 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { createAutoScalingClient, createDynamoDbClient, createKinesisClient } from '../src/aws/clients';
 import { createRateLimiter, formatEventLine, formatSummary } from './display';
 import { EmulatorMissingError } from './emulators';
+import { HEARTBEAT_TABLE } from './heartbeat';
 import { inspectTable } from './inspect';
+import { formatLagSummary } from './lag';
 import { followKinesis } from './kinesis-reader';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 import { parseChangeEvent, playSession } from './session';
@@ -30,6 +32,7 @@ Options:
   --pre-stream <share>   share of the load written before the reconciler hears of the table (default 0.25)
   --delay <ms>           pause after each write, per writer, to watch it slowly (default 0)
   --concurrency <n>      writers per table (default 4)
+  --heartbeat <s>        also update a heartbeat table (dms_heartbeat) every <s> seconds and show its lag (default 0 = none)
   --no-scenario          only run the pipeline (create tables yourself)
   --sweep-interval <s>   seconds between scheduled sweeps (default 15)
   --events-per-second <n> event lines shown per second during the load (default 25; 0 = none)
@@ -74,6 +77,7 @@ export async function runLocal(argv: readonly string[], io: LocalIo, signal: Abo
       'pre-stream': { type: 'string' },
       delay: { type: 'string' },
       concurrency: { type: 'string' },
+      heartbeat: { type: 'string' },
       'no-scenario': { type: 'boolean', default: false },
       'sweep-interval': { type: 'string' },
       'events-per-second': { type: 'string' },
@@ -96,6 +100,7 @@ export async function runLocal(argv: readonly string[], io: LocalIo, signal: Abo
     preStreamShare: num(values['pre-stream'], 'pre-stream', 0.25),
     writeDelayMs: num(values.delay, 'delay', 0),
     concurrency: Math.max(1, num(values.concurrency, 'concurrency', 4)),
+    heartbeatIntervalMs: num(values.heartbeat, 'heartbeat', 0) * 1000,
   };
   const perSecond = num(values['events-per-second'], 'events-per-second', 25);
   const logPath = values['log-file'] ?? join('.local-aws', 'local.log');
@@ -108,6 +113,7 @@ export async function runLocal(argv: readonly string[], io: LocalIo, signal: Abo
     region: values.region,
     log: (line) => logStream.write(`${line}\n`),
     sweepIntervalMs: num(values['sweep-interval'], 'sweep-interval', 15) * 1000,
+    ...(scenario.heartbeatIntervalMs > 0 ? { env: { HEARTBEAT_TABLE_PATTERNS: HEARTBEAT_TABLE } } : {}),
   });
   const clients = { dynamodb: createDynamoDbClient(), lambda: runtime.lambda, autoscaling: createAutoScalingClient() as ApplicationAutoScalingClient };
   let liveFollower: Awaited<ReturnType<typeof followKinesis>> | undefined;
@@ -161,6 +167,7 @@ Join in from another terminal (credentials and endpoints are in ${envFile}):
       const inspections = await Promise.all(session.scenario.dataTables.map((t) => inspectTable(clients, t, runtime.stack.forwarderFunctionArn)));
       const control = await inspectTable(clients, session.scenario.controlTable, runtime.stack.forwarderFunctionArn);
       io.out(formatSummary({ verdict: session.verdict, inspections, control, convergeMs: session.scenario.convergeMs, scenarioMs: session.timings.scenarioMs }));
+      io.out(formatLagSummary({ events: session.events, heartbeat: session.scenario.heartbeat, now: Date.now() }));
       const ok = session.verdict.totals.missing === 0 && session.verdict.totals.outOfOrder === 0 && session.verdict.totals.staleItems === 0;
       if (values.exit) return ok ? 0 : 1;
     } else if (values.exit) {

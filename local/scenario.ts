@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ListEventSourceMappingsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { cloudTrailTableEvent } from './cloudtrail';
+import { dmsHeaderColumns, startHeartbeat } from './heartbeat';
 import { keyText, type WriteEntry } from './ledger';
 
 export interface ScenarioOptions {
@@ -34,6 +35,8 @@ export interface ScenarioOptions {
   readonly writeDelayMs?: number;
   /** Deterministic pseudo-random choices. Default 42. */
   readonly seed?: number;
+  /** Update a heartbeat table (dms_heartbeat) every this many ms during the scenario; 0 = no heartbeat table. Default 0. */
+  readonly heartbeatIntervalMs?: number;
 }
 
 export interface ScenarioDeps {
@@ -61,6 +64,8 @@ export interface ScenarioResult {
   readonly controlTable: string;
   /** ms each table took from CreateTable to stream + mapping observed. */
   readonly convergeMs: Record<string, number>;
+  /** The heartbeat table and its beats (total, and written while its stream was on), when one ran. */
+  readonly heartbeat?: { readonly table: string; readonly beats: number; readonly beatsOnStream: number };
 }
 
 export const CONTROL_TABLE = 'awsdms_apply_exceptions';
@@ -186,6 +191,14 @@ export async function runScenario(deps: ScenarioDeps, options: ScenarioOptions =
   const writes: WriteEntry[] = [];
   const convergeMs: Record<string, number> = {};
   let nextRev = 1;
+  // Like a DMS task with dms/table-mapping.json: every write carries the header columns, the
+  // commit time being the write time and the change sequence task-wide.
+  let changeSequence = 0;
+  const nextSequence = () => ++changeSequence;
+  const headers = () => {
+    const sequence = nextSequence();
+    return dmsHeaderColumns(Date.now(), sequence, `tx-${sequence}`);
+  };
 
   const createTable = async (input: CreateTableCommandInput) => {
     const created = await deps.dynamodb.send(new CreateTableCommand(input));
@@ -225,9 +238,15 @@ export async function runScenario(deps: ScenarioDeps, options: ScenarioOptions =
       const rev = nextRev++;
       const afterStream = streamOn;
       if (op === 'put') {
-        await deps.dynamodb.send(new PutItemCommand({ TableName: table, Item: spec.row(i, rev, random) }));
+        await deps.dynamodb.send(new PutItemCommand({ TableName: table, Item: { ...spec.row(i, rev, random), ...headers() } }));
       } else {
-        await deps.dynamodb.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: 'SET rev = :rev, touched = :t', ExpressionAttributeValues: { ':rev': n(rev), ':t': n(Date.now()) } }));
+        const h = headers();
+        await deps.dynamodb.send(new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET rev = :rev, touched = :t, dms_commit_timestamp = :hc, dms_change_seq = :hs, dms_transaction_id = :hx, dms_stream_position = :hp',
+          ExpressionAttributeValues: { ':rev': n(rev), ':t': n(Date.now()), ':hc': h.dms_commit_timestamp!, ':hs': h.dms_change_seq!, ':hx': h.dms_transaction_id!, ':hp': h.dms_stream_position! },
+        }));
       }
       revs.set(text, rev);
       writes.push({ table, key: text, op, rev, afterStream, writtenAt: Date.now() });
@@ -296,6 +315,8 @@ export async function runScenario(deps: ScenarioDeps, options: ScenarioOptions =
     progress('done');
   };
 
+  const heartbeatMs = options.heartbeatIntervalMs ?? 0;
+  const heartbeat = heartbeatMs > 0 ? await startHeartbeat({ ...deps, nextSequence }, heartbeatMs) : undefined;
   const specs = scenarioTables(tableCount);
   const control = (async () => {
     const created = await createTable(controlTableInput);
@@ -303,5 +324,13 @@ export async function runScenario(deps: ScenarioDeps, options: ScenarioOptions =
     await deps.deliver(cloudTrailTableEvent({ eventName: 'CreateTable', region: deps.region, accountId: deps.accountId, request: controlTableInput, tableDescription: created.TableDescription! }));
   })();
   await Promise.all([control, ...specs.map(playTable)]);
-  return { writes, dataTables: specs.map((spec) => spec.input.TableName!), controlTable: CONTROL_TABLE, convergeMs };
+  // A few beats with the heartbeat's stream on, so its lag shows even in a short scenario.
+  const beats = heartbeat ? await heartbeat.stop({ minBeatsOnStream: 3 }) : undefined;
+  return {
+    writes,
+    dataTables: specs.map((spec) => spec.input.TableName!),
+    controlTable: CONTROL_TABLE,
+    convergeMs,
+    ...(beats ? { heartbeat: { table: 'dms_heartbeat', ...beats } } : {}),
+  };
 }

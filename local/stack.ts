@@ -174,6 +174,16 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     PUBLISH_MAX_ATTEMPTS: '8',
     METRICS_NAMESPACE: 'DmsEventBus',
     LOG_LEVEL: 'INFO',
+    // forwarder and snapshot function: the DMS header columns of dms/table-mapping.json, removed from the images
+    ORIGIN_COMMIT_TIME_ATTRIBUTE: 'dms_commit_timestamp',
+    ORIGIN_CHANGE_SEQUENCE_ATTRIBUTE: 'dms_change_seq',
+    ORIGIN_TRANSACTION_ID_ATTRIBUTE: 'dms_transaction_id',
+    ORIGIN_STREAM_POSITION_ATTRIBUTE: 'dms_stream_position',
+    ORIGIN_KEEP_ATTRIBUTES: 'false',
+    LAG_METRICS_PER_TABLE: 'false',
+    // no heartbeat table unless the local run is asked for one (npm start -- --heartbeat <s>)
+    HEARTBEAT_TABLE_PATTERNS: '',
+    HEARTBEAT_PUBLISH: 'true',
     // reconciler
     FORWARDER_FUNCTION_ARN: stack.forwarderFunctionArn,
     FORWARDER_DLQ_ARN: stack.forwarderDlqArn,

@@ -3,6 +3,7 @@
  * ports. The handler builds the AWS version once per container (createBackfillAwsDeps);
  * tests, the benchmark and the local run pass fakes or their own invoker.
  */
+import type { CompiledOriginOptions } from '../src/change-event';
 import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
 import type { RunnerStore } from '../src/backfill-state/state-store';
@@ -26,6 +27,8 @@ export interface BackfillDeps {
   readonly clock: BackfillClock;
   /** In [0, 1): jitter of throttling backoff. */
   readonly random: () => number;
+  /** Where the DMS header columns are in the items (default: the documented names, removed from `new`). */
+  readonly origin?: CompiledOriginOptions;
 }
 
 /** The metric names the backfill emits (namespace DmsEventBus, dimension service). */

@@ -14,6 +14,8 @@ import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '.
 import { createLambdaInvoker, parseBackfillInvocation } from '../src/backfill-state/invocation';
 import { createRunnerStore } from '../src/backfill-state/dynamodb-segments';
 import { loadBackfillConfig, type BackfillConfig } from '../src/config/backfill';
+import { loadOriginOptions } from '../src/config/origin';
+import { compileOriginOptions } from '../src/change-event';
 import { ConfigurationError, describeError, MalformedInputError } from '../src/errors';
 import { createLogger, parseLogLevel } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
@@ -125,5 +127,9 @@ export function createHandler(deps: BackfillDeps | (() => BackfillDeps)) {
 }
 
 export const handler = createHandler(() =>
-  createBackfillAwsDeps(loadBackfillConfig(process.env), { logger: createLogger({ service: 'snapshot', level: parseLogLevel(process.env.LOG_LEVEL) }) }),
+  createBackfillAwsDeps(loadBackfillConfig(process.env), {
+    logger: createLogger({ service: 'snapshot', level: parseLogLevel(process.env.LOG_LEVEL) }),
+    // The same header attributes as the forwarder's, so snapshot and stream events carry one origin.
+    origin: compileOriginOptions(loadOriginOptions(process.env)),
+  }),
 );

@@ -178,6 +178,7 @@ export async function runBackfillInvocation(
           streamArn: initial.value.streamArn,
         },
         { maxRecordBytes: settings.maxRecordSizeBytes },
+        deps.origin,
       ),
     );
     // Leave a second before the hard deadline to commit the checkpoint.

@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { MalformedInputError } from '../errors';
 import type { AttributeMap } from './attribute-value';
 import { hasSortedNames, InvalidAttributeValueError, JsonByteWriter, writeCanonicalAttributeMap } from './json-writer';
+import type { Origin } from './origin';
 import { partitionKeyFromCanonicalKeys } from './partition-key';
 
 export const CHANGE_EVENT_SCHEMA_VERSION = 1;
@@ -46,6 +47,8 @@ export interface ChangeEventV1 {
   /** True when DynamoDB's TTL process deleted the item. */
   ttlDeletion: boolean;
   source: { eventSource: 'aws:dynamodb'; region: string; tableArn: string; streamArn: string | null };
+  /** Where the change came from in the source database (DMS header columns); absent from events written before it existed. */
+  origin?: { commitTime: string | null; changeSequence: string | null; transactionId: string | null; streamPosition: string | null };
   /** Images omitted because the event exceeded the maximum record size. */
   truncated: TruncatedField[];
   keys: Record<string, JsonValue>;
@@ -84,6 +87,10 @@ export interface ChangeFields {
   approximateCreationTime: string | null;
   readAt: string | null;
   ttlDeletion: boolean;
+  /** The source position; the `origin` field is left out of the event when this is undefined. */
+  origin?: Origin | undefined;
+  /** Attributes left out of `old` and `new` (the DMS header columns, unless they are kept). */
+  omitFromImages?: readonly string[] | undefined;
 }
 
 export interface EncodeOptions {
@@ -124,9 +131,28 @@ function writeMap(w: JsonByteWriter, map: AttributeMap, path: string): void {
   }
 }
 
-function writeImage(w: JsonByteWriter, image: AttributeMap | null, omit: boolean, path: string): void {
+function writeImage(w: JsonByteWriter, image: AttributeMap | null, omit: boolean, path: string, omitNames: readonly string[] | undefined): void {
   if (image === null || omit) w.ascii('null');
-  else writeMap(w, image, path);
+  else if (omitNames === undefined || omitNames.length === 0) writeMap(w, image, path);
+  else {
+    try {
+      w.attributeMapWithout(image, omitNames);
+    } catch (error) {
+      throw error instanceof InvalidAttributeValueError ? error.within(path) : error;
+    }
+  }
+}
+
+function writeOrigin(w: JsonByteWriter, origin: Origin): void {
+  w.ascii(',"origin":{"commitTime":');
+  writeNullable(w, origin.commitTime);
+  w.ascii(',"changeSequence":');
+  writeNullable(w, origin.changeSequence);
+  w.ascii(',"transactionId":');
+  writeNullable(w, origin.transactionId);
+  w.ascii(',"streamPosition":');
+  writeNullable(w, origin.streamPosition);
+  w.byte(0x7d); // '}'
 }
 
 /** Writes the whole event into `w` (field order as documented); returns where the `keys` JSON is. */
@@ -146,14 +172,15 @@ function writeEvent(w: JsonByteWriter, fields: ChangeFields, truncated: readonly
   writeNullable(w, fields.readAt);
   w.ascii(fields.ttlDeletion ? ',"ttlDeletion":true,"source":' : ',"ttlDeletion":false,"source":');
   w.bytes(sourceBytes(fields));
+  if (fields.origin !== undefined) writeOrigin(w, fields.origin);
   w.ascii(truncated.length === 0 ? ',"truncated":[],"keys":' : `,"truncated":${JSON.stringify(truncated)},"keys":`);
   const keysStart = w.pos;
   writeMap(w, fields.keys, '$.keys');
   const keysEnd = w.pos;
   w.ascii(',"old":');
-  writeImage(w, fields.oldImage, truncated.includes(TruncatedField.Old), '$.old');
+  writeImage(w, fields.oldImage, truncated.includes(TruncatedField.Old), '$.old', fields.omitFromImages);
   w.ascii(',"new":');
-  writeImage(w, fields.newImage, truncated.includes(TruncatedField.New), '$.new');
+  writeImage(w, fields.newImage, truncated.includes(TruncatedField.New), '$.new', fields.omitFromImages);
   w.byte(0x7d); // '}'
   return { keysStart, keysEnd };
 }

@@ -18,3 +18,19 @@ export {
 export { CreationTimeWindow, creationTimeToIso, epochNumberToMs } from './creation-time';
 export { changeFieldsFromStreamRecord, isTtlDeletion, parseStreamArn, type DynamoDbStreamRecord, type StreamSource } from './stream-record';
 export { encodeSnapshotEvent, keysOfItem, snapshotEventId, type SnapshotInput } from './snapshot';
+export {
+  applyOrigin,
+  compileOriginOptions,
+  DEFAULT_ORIGIN_ATTRIBUTES,
+  DEFAULT_ORIGIN_OPTIONS,
+  DMS_HEADER_EXPRESSIONS,
+  extractOrigin,
+  hasOriginAttribute,
+  normalizeCommitTimestamp,
+  originAttributeList,
+  type CompiledOriginOptions,
+  type Origin,
+  type OriginAttributeNames,
+  type OriginExtraction,
+  type OriginOptions,
+} from './origin';

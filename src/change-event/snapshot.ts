@@ -6,8 +6,11 @@
 import { createHash } from 'node:crypto';
 import { MalformedInputError } from '../errors';
 import type { AttributeMap, AttributeValue } from './attribute-value';
-import { encodeChangeEvent, Operation, type EncodedChangeEvent, type EncodeOptions } from './change-event';
+import { encodeChangeEvent, Operation, type ChangeFields, type EncodedChangeEvent, type EncodeOptions } from './change-event';
 import { writeCanonicalAttributeMap } from './json-writer';
+import { applyOrigin, compileOriginOptions, type CompiledOriginOptions } from './origin';
+
+const DEFAULT_ORIGIN = compileOriginOptions();
 
 export interface SnapshotInput {
   tableName: string;
@@ -48,27 +51,31 @@ export function snapshotEventId(tableName: string, keys: AttributeMap, readAt: D
   return `snapshot-${digest}`;
 }
 
-/** Encodes a backfilled row as a change event (operation `snapshot`, old null, new = item). */
-export function encodeSnapshotEvent(input: SnapshotInput, options: EncodeOptions = {}): EncodedChangeEvent {
+/**
+ * Encodes a backfilled row as a change event (operation `snapshot`, old null, new = item), with
+ * `origin` read from the item's DMS header columns (removed from `new` unless `origin` keeps them).
+ */
+export function encodeSnapshotEvent(input: SnapshotInput, options: EncodeOptions = {}, origin: CompiledOriginOptions = DEFAULT_ORIGIN): EncodedChangeEvent {
   if (Number.isNaN(input.readAt.getTime())) throw new MalformedInputError('readAt is not a valid time');
   const keys = keysOfItem(input.item, input.keyAttributeNames);
   const readAt = input.readAt.toISOString();
-  return encodeChangeEvent(
-    {
-      id: input.id ?? snapshotEventId(input.tableName, keys, input.readAt),
-      operation: Operation.Snapshot,
-      tableName: input.tableName,
-      tableArn: input.tableArn,
-      streamArn: input.streamArn ?? null,
-      region: input.region,
-      keys,
-      oldImage: null,
-      newImage: input.item,
-      sequenceNumber: null,
-      approximateCreationTime: readAt,
-      readAt,
-      ttlDeletion: false,
-    },
-    options,
-  );
+  const fields: ChangeFields = {
+    id: input.id ?? snapshotEventId(input.tableName, keys, input.readAt),
+    operation: Operation.Snapshot,
+    tableName: input.tableName,
+    tableArn: input.tableArn,
+    streamArn: input.streamArn ?? null,
+    region: input.region,
+    keys,
+    oldImage: null,
+    newImage: input.item,
+    sequenceNumber: null,
+    approximateCreationTime: readAt,
+    readAt,
+    ttlDeletion: false,
+    origin: undefined,
+    omitFromImages: undefined,
+  };
+  applyOrigin(fields, origin);
+  return encodeChangeEvent(fields, options);
 }

@@ -98,5 +98,8 @@ export function changeFieldsFromStreamRecord(record: DynamoDbStreamRecord): Chan
     approximateCreationTime: creationTimeToIso(dynamodb.ApproximateCreationDateTime),
     readAt: null,
     ttlDeletion: operation === Operation.Remove && isTtlDeletion(record.userIdentity),
+    // Declared here, filled by applyOrigin: every fields object keeps one shape (V8 hidden class).
+    origin: undefined,
+    omitFromImages: undefined,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The forwarder's configuration, read once per container from its environment.
  */
+import type { OriginOptions } from '../change-event/origin';
 import { parseLogLevel, type LogLevel } from '../observability/logger';
-import { readInt, readOptionalString, readString, type Env } from './env';
+import { readBoolean, readInt, readList, readOptionalString, readString, type Env } from './env';
+import { loadOriginOptions, ORIGIN_ENV } from './origin';
 
 /** Every environment variable the forwarder reads (the template check compares against it). */
 export const FORWARDER_ENV = [
@@ -11,6 +13,10 @@ export const FORWARDER_ENV = [
   'PUBLISH_MAX_ATTEMPTS',
   'LOG_LEVEL',
   'METRICS_NAMESPACE',
+  ...ORIGIN_ENV,
+  'LAG_METRICS_PER_TABLE',
+  'HEARTBEAT_TABLE_PATTERNS',
+  'HEARTBEAT_PUBLISH',
 ] as const;
 
 export interface ForwarderConfig {
@@ -27,6 +33,14 @@ export interface ForwarderConfig {
   readonly metricsNamespace: string | undefined;
   /** Time kept in reserve before the Lambda timeout for reporting the batch result. */
   readonly safetyMarginMs: number;
+  /** Which item attributes hold the DMS header columns, and whether they stay in the images. */
+  readonly origin: OriginOptions;
+  /** Also emit the lag metrics with a `table` dimension (one custom metric per table and lag metric). */
+  readonly lagMetricsPerTable: boolean;
+  /** Globs (`*`, `?`) naming the heartbeat tables; empty = no heartbeat table. */
+  readonly heartbeatTablePatterns: readonly string[];
+  /** Put heartbeat tables' events on the change stream (false keeps them off it; they still feed the lag metrics). */
+  readonly heartbeatPublish: boolean;
 }
 
 const MIB = 1_048_576;
@@ -43,5 +57,9 @@ export function loadForwarderConfig(env: Env): ForwarderConfig {
     logLevel: parseLogLevel(readOptionalString(env, 'LOG_LEVEL')),
     metricsNamespace: readOptionalString(env, 'METRICS_NAMESPACE'),
     safetyMarginMs: 3_000,
+    origin: loadOriginOptions(env),
+    lagMetricsPerTable: readBoolean(env, 'LAG_METRICS_PER_TABLE', false),
+    heartbeatTablePatterns: readList(env, 'HEARTBEAT_TABLE_PATTERNS', []),
+    heartbeatPublish: readBoolean(env, 'HEARTBEAT_PUBLISH', true),
   };
 }

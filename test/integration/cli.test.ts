@@ -77,7 +77,31 @@ describe('dms-event-bus CLI on local state', () => {
           converged: true,
         },
       ],
+      lag: { windowMs: 60_000, partial: false, tables: expect.any(Array) },
     });
+  });
+
+  it('status shows the lag per table, read from the change stream (source lag from the DMS commit-time header)', async () => {
+    // Prepare: a change as DMS writes it with dms/table-mapping.json, committed 2 s ago
+    const committed = Date.now() - 2_000;
+    await createDynamoDbClient().send(new PutItemCommand({
+      TableName: 'dms_ready',
+      Item: { id: { S: 'lag-1' }, dms_commit_timestamp: { S: `${new Date(committed).toISOString().slice(0, 23).replace('T', ' ')}000` } },
+    }));
+    let lag: { tables: Array<{ table: string; sourceLagLastMs?: number }> } | undefined;
+    for (let i = 0; i < 100 && !lag?.tables.some((row) => row.table === 'dms_ready' && row.sourceLagLastMs !== undefined); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      lag = JSON.parse((await cli('status', '--json', 'dms_ready')).out).lag;
+    }
+    // Act
+    const { code, out } = await cli('status', 'dms_ready');
+    // Assess
+    expect(code).toBe(0);
+    const row = lag?.tables.find((r) => r.table === 'dms_ready');
+    expect(row?.sourceLagLastMs).toBeGreaterThanOrEqual(1_500);
+    expect(row?.sourceLagLastMs).toBeLessThan(60_000);
+    expect(out).toMatch(/Lag per table, from the change stream's last 60 s/);
+    expect(out).toMatch(/\n {2}dms_ready\s+\d+\s+\d/);
   });
 
   it('plan lists what reconcile would change, and changes nothing', async () => {

@@ -188,6 +188,64 @@ describe('forwarder on the emulators', () => {
     expect(insert.source).toEqual({ eventSource: 'aws:dynamodb', region: aws.region, tableArn: streamArn.split('/stream/')[0], streamArn });
   });
 
+  it('reads the DMS header columns of real stream records into origin, strips them from the images, and measures lag and heartbeats', async () => {
+    // Prepare: a data table and a heartbeat table, written the way a DMS task with dms/table-mapping.json writes
+    const aws = localAws();
+    const dynamodb = new DynamoDBClient({});
+    const streamName = `changes-origin-${Date.now()}`;
+    await createKinesisStream(streamName, 1);
+    const streamArns: string[] = [];
+    for (const table of ['dms_invoices', 'dms_heartbeat']) {
+      await dynamodb.send(new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }));
+      streamArns.push((await dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table?.LatestStreamArn as string);
+    }
+    const commitAt = Date.now() - 5_000;
+    const dmsText = (ms: number) => `${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}456`;
+    const header = (n: number) => ({
+      dms_commit_timestamp: { S: dmsText(commitAt + n) },
+      dms_change_seq: { S: `${String(n).padStart(35, '0')}` },
+      dms_transaction_id: { S: `tx-${n}` },
+      dms_stream_position: { S: `0/${n.toString(16).toUpperCase()}` },
+    });
+    await dynamodb.send(new PutItemCommand({ TableName: 'dms_invoices', Item: { id: { N: '1' }, total: { N: '10.5' }, ...header(1) } }));
+    await dynamodb.send(new PutItemCommand({ TableName: 'dms_invoices', Item: { id: { N: '1' }, total: { N: '11.5' }, ...header(2) } }));
+    await dynamodb.send(new DeleteItemCommand({ TableName: 'dms_invoices', Key: { id: { N: '1' } } }));
+    await dynamodb.send(new PutItemCommand({ TableName: 'dms_heartbeat', Item: { id: { N: '1' }, ...header(3) } }));
+    const [invoiceRecords, heartbeatRecords] = [await readDynamoDbStream(new DynamoDBStreamsClient({}), streamArns[0]!, aws.region), await readDynamoDbStream(new DynamoDBStreamsClient({}), streamArns[1]!, aws.region)];
+    const emf: Array<Record<string, number>> = [];
+    const handler = createHandler({
+      env: { ...process.env, KINESIS_STREAM_NAME: streamName, HEARTBEAT_TABLE_PATTERNS: 'dms_heart*', HEARTBEAT_PUBLISH: 'false' },
+      logger: createLogger({ service: 'forwarder', write: () => undefined }),
+      metrics: createMetrics({ service: 'forwarder', write: (line) => emf.push(JSON.parse(line)) }),
+    });
+    const context = { awsRequestId: 'it', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+    // Act: one batch per table stream, as one mapping per table delivers them
+    expect(await handler({ Records: invoiceRecords }, context)).toEqual({ batchItemFailures: [] });
+    expect(await handler({ Records: heartbeatRecords }, context)).toEqual({ batchItemFailures: [] });
+
+    // Assess: origin from the new image (the old one for the remove), images equal to the source row
+    const out = (await readKinesis(streamName)).map(({ event }) => event);
+    expect(out.map((event) => [event.table, event.operation])).toEqual([['dms_invoices', 'insert'], ['dms_invoices', 'modify'], ['dms_invoices', 'remove']]);
+    expect(out.map((event) => event.origin?.transactionId)).toEqual(['tx-1', 'tx-2', 'tx-2']);
+    expect(out[1]?.origin).toEqual({ commitTime: `${new Date(commitAt + 2).toISOString().slice(0, 23)}456Z`, changeSequence: '2'.padStart(35, '0'), transactionId: 'tx-2', streamPosition: '0/2' });
+    expect(out[1]?.old).toEqual({ id: '1', total: '10.5' });
+    expect(out[1]?.new).toEqual({ id: '1', total: '11.5' });
+    // lag from the commit times, heartbeats counted but kept off the stream
+    const [invoices, heartbeats] = emf;
+    expect(invoices?.SourceLagMaxMs).toBeGreaterThanOrEqual(Date.now() - commitAt - 60_000);
+    expect(invoices?.SourceLagMaxMs).toBeGreaterThanOrEqual(4_000);
+    expect(invoices?.HeartbeatsReceived).toBe(0);
+    expect(heartbeats).toMatchObject({ HeartbeatsReceived: 1, HeartbeatsSkipped: 1, EventsOut: 0 });
+    expect(heartbeats?.HeartbeatLagMs).toBeGreaterThanOrEqual(4_000);
+  });
+
   it('reports a missing Kinesis stream as a fatal publish error, not as success', async () => {
     // Prepare
     const publisher = createPublisher({ port: createKinesisPort({ client: createKinesisClient(), streamName: 'no-such-stream' }), sleep: async () => undefined });

@@ -270,7 +270,7 @@ describe('sam local invoke ReconcilerFunction', () => {
 });
 
 describe('sam local invoke ForwarderFunction', () => {
-  const samples = ['stream-insert.json', 'stream-modify.json', 'stream-remove.json', 'stream-ttl-delete.json', 'stream-mixed-batch.json'];
+  const samples = ['stream-insert.json', 'stream-modify.json', 'stream-remove.json', 'stream-ttl-delete.json', 'stream-mixed-batch.json', 'stream-dms-headers.json', 'stream-heartbeat.json'];
 
   it.each(samples)('%s: every record becomes one change event on Kinesis, nothing reported failed', async (sample) => {
     // Act
@@ -300,6 +300,36 @@ describe('sam local invoke ForwarderFunction', () => {
     expect(text).toContain('99999999999999999999999999999999999999');
     expect(text).toContain('12345678901234567890.123456789012345678');
     expect(text).toContain(Buffer.from('\x00\x01\xfe\xffDMS', 'latin1').toString('base64'));
+  }, 120_000);
+
+  it('stream-dms-headers.json: origin read from the DMS header columns, which leave old and new; an unknown form passes through, counted', async () => {
+    // Act
+    const { metrics } = await invoke('ForwarderFunction', 'stream-dms-headers.json');
+    // Assess
+    const sample = eventsForSample(await readStream(), 'stream-dms-headers.json');
+    // The sample was played twice (above too): one event per eventID, in the sample's order.
+    const byId = new Map(sample.events.map((event) => [event.id, event]));
+    const records = sample.records;
+    const events = records.map((record) => byId.get(record.eventID)!);
+    expect(events.map((event) => event.origin)).toEqual([
+      { commitTime: '2025-11-26T13:01:40.000000Z', changeSequence: null, transactionId: null, streamPosition: null },
+      { commitTime: '2025-11-26T13:02:09.120000Z', changeSequence: '20251126130209120000000000000000815', transactionId: '0000000000004f21', streamPosition: '0/1A2B3C4D' },
+      { commitTime: '2025-11-26T13:02:10.873500Z', changeSequence: '20251126130210120000000000000000822', transactionId: '0000000000004f22', streamPosition: '0/1A2B3D10' },
+      { commitTime: '2025-11-26T13:02:10.873500Z', changeSequence: '20251126130210120000000000000000822', transactionId: '0000000000004f22', streamPosition: '0/1A2B3D10' },
+      { commitTime: '26-NOV-26 01.02.10.120000 PM', changeSequence: '20251126130210120000000000000000830', transactionId: '0000000000004f23', streamPosition: '0/1A2B3E00' },
+    ]);
+    for (const event of events) for (const image of [event.old, event.new]) if (image) expect(Object.keys(image).filter((name) => name.startsWith('dms_'))).toEqual([]);
+    expect(events).toHaveLength(records.length);
+    expect(metrics.OriginHeaderUnexpected).toBeGreaterThanOrEqual(1);
+    expect(metrics.SourceLagMaxMs).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('stream-heartbeat.json: heartbeat changes are counted and feed the heartbeat lag', async () => {
+    // Act
+    const { metrics } = await invoke('ForwarderFunction', 'stream-heartbeat.json');
+    // Assess
+    expect(metrics.HeartbeatsReceived).toBe(3);
+    expect(metrics.HeartbeatLagMs).toBeGreaterThan(0);
   }, 120_000);
 
   it('stream-ttl-delete.json is flagged as a TTL deletion', async () => {

@@ -3,6 +3,7 @@ import { runBackfillInvocation } from '../../../snapshot/runner';
 import type { BackfillInvocation } from '../../../snapshot/deps';
 import { BackfillError, ScanThrottledError, TerminalBackfillError } from '../../../src/backfill-state/errors';
 import { harness, type Harness } from './fakes';
+import { compileOriginOptions, DEFAULT_ORIGIN_ATTRIBUTES } from '../../../src/change-event';
 
 const TABLE = 'orders';
 const STREAM = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/1';
@@ -58,6 +59,28 @@ describe('runBackfillInvocation', () => {
     expect(state?.segments.map((segment) => segment.status)).toEqual(['done', 'done', 'done', 'done']);
     expect(state?.segments.reduce((sum, segment) => sum + segment.items, 0)).toBe(300);
     expect(h.deps.metrics.snapshot()).toMatchObject({ BackfillItems: 300, BackfillCompleted: 1 });
+  });
+
+  it.each([
+    ['removed from new (the default)', undefined, false],
+    ['kept in new when configured', compileOriginOptions({ attributes: DEFAULT_ORIGIN_ATTRIBUTES, keepAttributes: true }), true],
+  ] as const)('reads origin from the DMS header columns of the scanned items, %s', async (_name, origin, kept) => {
+    // Prepare: rows DMS loaded with dms/table-mapping.json (full load: commit time only, the rest empty)
+    const h = harness({ items: 3 });
+    for (const item of h.source.items.values()) {
+      Object.assign(item, { dms_commit_timestamp: { S: '2026-11-30 09:00:00.250000' }, dms_change_seq: { S: '' }, dms_transaction_id: { S: '' }, dms_stream_position: { S: '' } });
+    }
+    const deps = { ...h.deps, ...(origin ? { origin } : {}) };
+    const invocation = await startRun(h);
+    // Act
+    await drain({ ...h, deps }, invocation, 300_000);
+    // Assess
+    const events = h.publisher.events();
+    expect(events).toHaveLength(3);
+    for (const event of events) {
+      expect(event.origin).toEqual({ commitTime: '2026-11-30T09:00:00.250000Z', changeSequence: null, transactionId: null, streamPosition: null });
+      expect(Object.keys(event.new ?? {}).some((name) => name.startsWith('dms_'))).toBe(kept);
+    }
   });
 
   it('finishes an empty table at once', async () => {
