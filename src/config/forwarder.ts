@@ -1,16 +1,16 @@
 /**
  * The forwarder's configuration, read once per container from its environment.
  */
-import { parseLogLevel, type LogLevel } from '../observability/logger';
-import { readInt, readOptionalString, readString, type Env } from './env';
+import type { LogLevel } from '../observability/logger';
+import { readInt, readString, type Env } from './env';
+import { loadObservabilityConfig, OBSERVABILITY_ENV } from './observability';
 
 /** Every environment variable the forwarder reads (the template check compares against it). */
 export const FORWARDER_ENV = [
   'KINESIS_STREAM_NAME',
   'MAX_RECORD_SIZE_BYTES',
   'PUBLISH_MAX_ATTEMPTS',
-  'LOG_LEVEL',
-  'METRICS_NAMESPACE',
+  ...OBSERVABILITY_ENV,
 ] as const;
 
 export interface ForwarderConfig {
@@ -23,8 +23,10 @@ export interface ForwarderConfig {
   /** Sends per record before the batch reports it as failed. */
   readonly publishMaxAttempts: number;
   readonly logLevel: LogLevel;
-  /** CloudWatch namespace of the EMF metrics; the shared default when unset. */
-  readonly metricsNamespace: string | undefined;
+  /** The `service` of its logs and metrics. */
+  readonly serviceName: string;
+  /** CloudWatch namespace of the EMF metrics. */
+  readonly metricsNamespace: string;
   /** Time kept in reserve before the Lambda timeout for reporting the batch result. */
   readonly safetyMarginMs: number;
 }
@@ -32,6 +34,7 @@ export interface ForwarderConfig {
 const MIB = 1_048_576;
 
 export function loadForwarderConfig(env: Env): ForwarderConfig {
+  const observability = loadObservabilityConfig(env, 'forwarder');
   const maxRecordBytes = readInt(env, 'MAX_RECORD_SIZE_BYTES', MIB, { min: 1024, max: 10 * MIB });
   return {
     streamName: readString(env, 'KINESIS_STREAM_NAME'),
@@ -40,8 +43,7 @@ export function loadForwarderConfig(env: Env): ForwarderConfig {
     // 1 MiB records keep the long-standing 5 MiB request size.
     maxRequestBytes: maxRecordBytes > MIB ? 10 * MIB : 5 * MIB,
     publishMaxAttempts: readInt(env, 'PUBLISH_MAX_ATTEMPTS', 6, { min: 1, max: 50 }),
-    logLevel: parseLogLevel(readOptionalString(env, 'LOG_LEVEL')),
-    metricsNamespace: readOptionalString(env, 'METRICS_NAMESPACE'),
+    ...observability,
     safetyMarginMs: 3_000,
   };
 }

@@ -12,7 +12,8 @@ describe('loadForwarderConfig', () => {
       maxRequestBytes: 5 * 1_048_576,
       publishMaxAttempts: 6,
       logLevel: 'INFO',
-      metricsNamespace: undefined,
+      serviceName: 'forwarder',
+      metricsNamespace: 'DmsEventBus',
       safetyMarginMs: 3_000,
     });
   });
@@ -23,12 +24,20 @@ describe('loadForwarderConfig', () => {
       KINESIS_STREAM_NAME: 'changes',
       MAX_RECORD_SIZE_BYTES: String(10 * 1_048_576),
       PUBLISH_MAX_ATTEMPTS: '9',
-      LOG_LEVEL: 'debug',
-      METRICS_NAMESPACE: 'Acme/Events',
+      POWERTOOLS_LOG_LEVEL: 'debug',
+      POWERTOOLS_METRICS_NAMESPACE: 'Acme/Events',
+      POWERTOOLS_SERVICE_NAME: 'forwarder-eu',
     });
     // Assess
-    expect(config).toMatchObject({ maxRecordBytes: 10 * 1_048_576, maxRequestBytes: 10 * 1_048_576, publishMaxAttempts: 9, logLevel: 'DEBUG', metricsNamespace: 'Acme/Events' });
-    expect([...FORWARDER_ENV].sort()).toEqual(['KINESIS_STREAM_NAME', 'LOG_LEVEL', 'MAX_RECORD_SIZE_BYTES', 'METRICS_NAMESPACE', 'PUBLISH_MAX_ATTEMPTS']);
+    expect(config).toMatchObject({ maxRecordBytes: 10 * 1_048_576, maxRequestBytes: 10 * 1_048_576, publishMaxAttempts: 9, logLevel: 'DEBUG', metricsNamespace: 'Acme/Events', serviceName: 'forwarder-eu' });
+    expect([...FORWARDER_ENV].sort()).toEqual([
+      'KINESIS_STREAM_NAME',
+      'MAX_RECORD_SIZE_BYTES',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'PUBLISH_MAX_ATTEMPTS',
+    ]);
   });
 
   it.each([
