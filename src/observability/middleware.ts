@@ -16,14 +16,20 @@ import type { Metrics } from './metrics';
 /** What the middleware needs; called once per invocation (it may wire dependencies on first use). */
 export type Observed = () => { readonly logger?: Logger; readonly metrics?: Metrics } | undefined;
 
-/** Adds the Lambda context to the logs and counts the cold start before, flushes metrics after. */
+/**
+ * Adds the Lambda context to the logs and counts the cold start before, flushes metrics after.
+ * `observed` is called once per invocation, before the handler; a failure there (e.g. bad
+ * configuration) fails the invocation and nothing is flushed.
+ */
 export function observability<TEvent = unknown, TResult = unknown>(observed: Observed): MiddlewareObj<TEvent, TResult, Error, Context> {
-  const flush = () => observed()?.metrics?.flush();
+  const seen = new WeakMap<object, ReturnType<Observed>>();
+  const flush = (request: object) => seen.get(request)?.metrics?.flush();
   return {
     before: (request) => {
-      const { logger, metrics } = observed() ?? {};
-      logger?.addContext?.(request.context);
-      metrics?.captureColdStart?.(request.context);
+      const deps = observed();
+      seen.set(request, deps);
+      deps?.logger?.addContext?.(request.context);
+      deps?.metrics?.captureColdStart?.(request.context);
     },
     after: flush,
     onError: flush,

@@ -31,3 +31,16 @@ describe('observability middleware', () => {
     expect(wired).toBeGreaterThan(0);
   });
 });
+
+describe('observability middleware when wiring fails', () => {
+  it('fails the invocation with the wiring error and flushes nothing', async () => {
+    // Prepare
+    const handler = middy(async () => 'never').use(
+      observability(() => {
+        throw new Error('KINESIS_STREAM_NAME is required but not set');
+      }),
+    );
+    // Act & Assess
+    await expect(handler({}, context)).rejects.toThrow('KINESIS_STREAM_NAME is required but not set');
+  });
+});
