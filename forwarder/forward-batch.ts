@@ -11,7 +11,7 @@ import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
 import type { Publisher } from '../src/publisher';
 
-/** Metric names the forwarder emits (EMF, namespace from METRICS_NAMESPACE). */
+/** Metric names the forwarder emits (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE). */
 export const ForwarderMetric = {
   RecordsIn: 'RecordsIn',
   EventsOut: 'EventsOut',

@@ -15,8 +15,10 @@ import { createLambdaInvoker, parseBackfillInvocation } from '../src/backfill-st
 import { createRunnerStore } from '../src/backfill-state/dynamodb-segments';
 import { loadBackfillConfig, type BackfillConfig } from '../src/config/backfill';
 import { ConfigurationError, describeError, MalformedInputError } from '../src/errors';
-import { createLogger, parseLogLevel } from '../src/observability/logger';
+import { loadObservabilityConfig } from '../src/config/observability';
+import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
+import { observability } from '../src/observability/middleware';
 import { createKinesisPort, createPublisher } from '../src/publisher';
 import type { BackfillDeps } from './deps';
 import { runBackfillInvocation, type RunResult } from './runner';
@@ -117,13 +119,15 @@ export function createHandler(deps: BackfillDeps | (() => BackfillDeps)) {
       return { status: 'malformed', error: error.message };
     }
   };
-  return middy(base).use({
-    // Metrics go out as one EMF line per invocation, also when the handler throws.
-    after: () => get().metrics.flush(),
-    onError: () => get().metrics.flush(),
-  });
+  // Lambda context in every log line, the cold start counted, and metrics as one EMF line per
+  // invocation, also when the handler throws.
+  return middy(base).use(observability(get));
 }
 
-export const handler = createHandler(() =>
-  createBackfillAwsDeps(loadBackfillConfig(process.env), { logger: createLogger({ service: 'snapshot', level: parseLogLevel(process.env.LOG_LEVEL) }) }),
-);
+export const handler = createHandler(() => {
+  const observed = loadObservabilityConfig(process.env, 'snapshot');
+  return createBackfillAwsDeps(loadBackfillConfig(process.env), {
+    logger: createLogger({ service: observed.serviceName, level: observed.logLevel }),
+    metrics: createMetrics({ service: observed.serviceName, namespace: observed.metricsNamespace }),
+  });
+});
