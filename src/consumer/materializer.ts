@@ -83,7 +83,8 @@ export class Materializer {
 
   /** The state of one key (see itemKey), or undefined when nothing is known of it. */
   state(key: string): ItemState | undefined {
-    const table = this.tablesByName.get(key.slice(0, key.indexOf('|')));
+    const bar = key.indexOf('|');
+    const table = bar < 0 ? undefined : this.tablesByName.get(key.slice(0, bar));
     const version = table?.versions.get(key);
     if (!version) return undefined;
     return { item: version.item ?? undefined, incomplete: version.incomplete, version };
