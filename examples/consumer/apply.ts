@@ -1,10 +1,10 @@
 /**
- * Applies one change event to the read model by the merge rule (the consumer kit's `decide`),
+ * Applies one change event to the read model by the merge rule (the consumer kit's `resolve`),
  * with the read model's rows as the current versions: the same decisions as the kit's
  * in-memory Materializer, kept in DynamoDB so that any Lambda container continues where
  * another stopped.
  */
-import { ApplyOutcome, compareGenerations, decide, Decision, DEFAULT_TOMBSTONE_RETENTION_MS, itemKey, versionOf, type ChangeEvent } from '../../src/consumer';
+import { ApplyOutcome, compareGenerations, Decision, DEFAULT_TOMBSTONE_RETENTION_MS, itemKey, resolve, versionOf, type ChangeEvent } from '../../src/consumer';
 import type { ReadModelStore } from './read-model';
 
 /** Another writer changed the row at every attempt. */
@@ -29,12 +29,17 @@ export async function applyToReadModel(event: ChangeEvent, store: ReadModelStore
     if (generation !== undefined && compareGenerations(version.generation, generation) < 0) return ApplyOutcome.Superseded;
     const stored = await store.get(key);
     const current = stored && (generation === undefined || compareGenerations(stored.version.generation, generation) >= 0) ? stored : undefined;
-    const decision = decide(version, current?.version);
+    const { decision, next } = resolve(version, current?.version);
     if (decision === Decision.Duplicate) return ApplyOutcome.Duplicate;
-    if (decision === Decision.Loses) return ApplyOutcome.Superseded;
-    if (generation === undefined || compareGenerations(version.generation, generation) > 0) await store.raiseGeneration(event.table, version.generation);
-    const expiresAt = version.item === null ? Math.ceil(((version.changedAt ?? now()) + DEFAULT_TOMBSTONE_RETENTION_MS) / 1000) : undefined;
-    if (await store.put({ key, table: event.table, version }, stored, expiresAt)) return ApplyOutcome.Applied;
+    if (decision === Decision.Loses) {
+      // The kept snapshot may have taken the loser's heal cutoff (rule 4): store that.
+      if (next === undefined || (await store.put({ key, table: event.table, version: next }, stored))) return ApplyOutcome.Superseded;
+      continue;
+    }
+    const winner = next ?? version;
+    if (generation === undefined || compareGenerations(winner.generation, generation) > 0) await store.raiseGeneration(event.table, winner.generation);
+    const expiresAt = winner.item === null ? Math.ceil(((winner.changedAt ?? now()) + DEFAULT_TOMBSTONE_RETENTION_MS) / 1000) : undefined;
+    if (await store.put({ key, table: event.table, version: winner }, stored, expiresAt)) return ApplyOutcome.Applied;
   }
   throw new ConcurrentWriteError(`the read model row ${key} changed at each of ${ATTEMPTS} attempts`);
 }

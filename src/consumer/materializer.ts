@@ -6,7 +6,7 @@
  * table's. Memory: one version per live item, plus tombstones bounded by a TombstonePolicy.
  */
 import { itemKey } from './item-key';
-import { compareGenerations, decide, Decision, versionOf, type Version } from './merge-rule';
+import { compareGenerations, Decision, resolve, versionOf, type Version } from './merge-rule';
 import { TombstoneLedger, type TombstonePolicy } from './tombstones';
 import type { ChangeEvent, Item } from './types';
 
@@ -63,11 +63,14 @@ export class Materializer {
     table.watermark = Math.max(table.watermark, eventTime(version) ?? -Infinity);
     // Rule 5: a table's newer generation supersedes the older one; older events (draining) lose.
     if (table.generation !== undefined && compareGenerations(version.generation, table.generation) < 0) return ApplyOutcome.Superseded;
-    const decision = decide(version, table.versions.get(key));
+    const { decision, next } = resolve(version, table.versions.get(key));
     if (decision === Decision.Duplicate) return ApplyOutcome.Duplicate;
-    if (decision === Decision.Loses) return ApplyOutcome.Superseded;
+    if (decision === Decision.Loses) {
+      if (next) table.versions.set(key, next); // the kept snapshot took the loser's heal cutoff
+      return ApplyOutcome.Superseded;
+    }
     if (table.generation === undefined || compareGenerations(version.generation, table.generation) > 0) this.supersede(table, version.generation);
-    table.versions.set(key, version);
+    table.versions.set(key, next ?? version);
     if (version.item === null) table.tombstones.record(key, eventTime(version) ?? table.watermark);
     else table.tombstones.forget(key);
     for (const dropped of table.tombstones.expire(table.watermark)) table.versions.delete(dropped);

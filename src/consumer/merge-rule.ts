@@ -10,7 +10,10 @@
  * 3. Same stream, snapshot vs stream event: the stream event wins, except against a `heal`
  *    snapshot when the stream event's approximateCreationTime is earlier than the snapshot's
  *    runStartedAt minus {@link HEAL_MARGIN_MS}.
- * 4. Snapshot vs snapshot (same stream): the later readAt wins.
+ * 4. Snapshot vs snapshot (same stream): the later readAt wins, and keeps the larger heal
+ *    cutoff of the two: a snapshot read after a heal contains everything the heal does, so it
+ *    beats the same old stream events (without this, a late old change would lose to the heal
+ *    but win against a later forced snapshot, and arrival order would decide the state).
  * 5. A table's newer generation supersedes the older one as a whole (see Materializer).
  * 6. A remove leaves a tombstone (a version without item) that competes like any version;
  *    unconvertible markers have no version.
@@ -110,4 +113,30 @@ export function decide(incoming: Version, current: Version | undefined): Decisio
   if (incoming.kind === 'stream') return snapshotBeatsStream(current, incoming) ? Decision.Loses : Decision.Wins;
   if (current.kind === 'stream') return snapshotBeatsStream(incoming, current) ? Decision.Wins : Decision.Loses;
   return (incoming.readAt ?? 0) > (current.readAt ?? 0) ? Decision.Wins : Decision.Loses;
+}
+
+/** What to store after comparing: the decision and the version to keep (undefined when nothing changes). */
+export interface Resolution {
+  readonly decision: Decision;
+  readonly next: Version | undefined;
+}
+
+const laterCutoff = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/**
+ * decide(), plus rule 4's carried heal cutoff: when two snapshots of the same stream meet,
+ * the one kept gets the larger heal cutoff of the two (so the current version may change
+ * even when the incoming snapshot loses).
+ */
+export function resolve(incoming: Version, current: Version | undefined): Resolution {
+  const decision = decide(incoming, current);
+  const snapshots = current !== undefined && incoming.kind === 'snapshot' && current.kind === 'snapshot' && incoming.generation === current.generation;
+  if (decision === Decision.Wins) {
+    return { decision, next: snapshots ? { ...incoming, healCutoff: laterCutoff(incoming.healCutoff, current.healCutoff) } : incoming };
+  }
+  if (snapshots && decision === Decision.Loses) {
+    const cutoff = laterCutoff(incoming.healCutoff, current.healCutoff);
+    if (cutoff !== current.healCutoff) return { decision, next: { ...current, healCutoff: cutoff } };
+  }
+  return { decision, next: undefined };
 }

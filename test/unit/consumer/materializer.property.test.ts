@@ -45,7 +45,7 @@ describe('Materializer (property)', () => {
         // Assess
         expect(materializer.items(TABLE)).toEqual(tableState(table));
       }),
-      { numRuns: 400 },
+      { numRuns: 1_500 },
     );
   });
 

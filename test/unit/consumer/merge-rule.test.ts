@@ -62,6 +62,24 @@ describe('Materializer', () => {
     expect(materializer.generation('orders')).toBe('2026-03-05T00:00:00.000');
   });
 
+  it.each([
+    ['heal, forced, late remove', [0, 1, 2]],
+    ['forced, heal, late remove', [1, 0, 2]],
+    ['late remove, forced, heal', [2, 1, 0]],
+    ['forced, late remove, heal', [1, 2, 0]],
+  ])('4. a snapshot read after a heal keeps its cutoff, whatever the order (%s)', (_order, order) => {
+    // Prepare: the item was removed long ago, re-created by a change that was lost, healed, then force-snapshotted
+    const heal = snapshot('2026-03-01T12:00:05Z', 'heal', '2026-03-01T12:00:00Z', { new: { id: '1', v: 'back' } });
+    const forced = snapshot('2026-03-01T12:10:00Z', 'forced', '2026-03-01T12:09:00Z', { new: { id: '1', v: 'back' } });
+    const remove = change('5', '2026-03-01T11:00:00Z', { operation: 'remove', new: null, redriven: true });
+    const events = [heal, forced, remove];
+    const materializer = new Materializer();
+    // Act
+    for (const index of order) materializer.apply(events[index]!);
+    // Assess
+    expect(materializer.get('orders|{"id":"1"}')).toEqual({ id: '1', v: 'back' });
+  });
+
   it('6. unconvertible markers never change state', () => {
     // Prepare
     const materializer = new Materializer();
