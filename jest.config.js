@@ -1,6 +1,7 @@
 /**
  * Two projects: `unit` (pure logic, fakes, property tests) and `integration`
- * (real SDK calls against moto and kinesis-mock started by the test itself).
+ * (real SDK calls against moto and kinesis-mock started by the test itself; the examples'
+ * own tests are integration tests too).
  * @middy/core is ESM-only, so swc transpiles it like our own TypeScript.
  */
 const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] };
@@ -16,6 +17,6 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 60 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/examples/*/test/**/*.test.ts'], slowTestThreshold: 60 },
   ],
 };

@@ -234,6 +234,11 @@ async function bundleSection(lines: string[]): Promise<void> {
     };
     const sdkOnly = await reference('sdk-only', "import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis'; export const used = [KinesisClient, PutRecordsCommand];");
     const tlsOnly = await reference('tls-only', "import * as https from 'node:https'; import * as crypto from 'node:crypto'; export const used = [https, crypto];");
+    // What logging and metrics cost: Powertools Logger and Metrics, constructed as the functions do.
+    const powertoolsOnly = await reference(
+      'powertools-only',
+      "import { Logger } from '@aws-lambda-powertools/logger'; import { Metrics } from '@aws-lambda-powertools/metrics'; export const used = [new Logger({ serviceName: 'x' }), new Metrics({ namespace: 'x', serviceName: 'x' })];",
+    );
     const node = process.execPath;
     /** One fresh process: wall clock measured here, CPU time (all threads) reported by the child. */
     const run = (script: string) => {
@@ -247,6 +252,7 @@ async function bundleSection(lines: string[]): Promise<void> {
       { name: 'forwarder', script: `require(${JSON.stringify(bundle)})` },
       { name: 'sdk', script: `require(${JSON.stringify(sdkOnly)})` },
       { name: 'tls', script: `require(${JSON.stringify(tlsOnly)})` },
+      { name: 'powertools', script: `require(${JSON.stringify(powertoolsOnly)})` },
     ];
     const samples = new Map(targets.map((target) => [target.name, { wall: [] as number[], cpu: [] as number[] }]));
     for (let i = 0; i < 3; i++) for (const target of targets) run(target.script);
@@ -268,6 +274,7 @@ async function bundleSection(lines: string[]): Promise<void> {
     lines.push(`| load the forwarder bundle | ${minus('forwarder', 'wall')} | ${minus('forwarder', 'cpu')} | < 80 ms |`);
     lines.push(`| reference: load @aws-sdk/client-kinesis alone (KinesisClient + PutRecordsCommand, same options) | ${minus('sdk', 'wall')} | ${minus('sdk', 'cpu')} | |`);
     lines.push(`| reference: load node:https + node:crypto alone | ${minus('tls', 'wall')} | ${minus('tls', 'cpu')} | |`);
+    lines.push(`| reference: load Powertools Logger + Metrics alone (constructed, same options; ${fmt(statSync(powertoolsOnly).size / 1024, 1)} KiB) | ${minus('powertools', 'wall')} | ${minus('powertools', 'cpu')} | |`);
     lines.push('', `1-minute load average during the run: ${fmt(load, 1)} on ${cpus().length} cores${load > cpus().length ? ' (the machine was busy: wall-clock figures are inflated; CPU time is the steadier measure)' : ''}.`);
     lines.push('', unusedClients.length === 0
       ? 'Tree-shaking: none of the other SDK clients of src/aws/clients.ts is in the bundle.'

@@ -34,7 +34,7 @@ const config = loadReconcilerConfig({
   FORWARDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:forwarder',
   FORWARDER_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
   SWEEP_CONCURRENCY: String(CONCURRENCY),
-  LOG_LEVEL: 'ERROR',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
 });
 
 function operatorFor(aws: FakeAws) {

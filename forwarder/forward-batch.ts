@@ -22,7 +22,7 @@ import type { Publisher } from '../src/publisher';
 import { lagFigures, lagMetricValues, samplesByTable, type LagSample } from './lag';
 import type { TableMetricsSink } from './table-metrics';
 
-/** Metric names the forwarder emits (EMF, namespace from METRICS_NAMESPACE). */
+/** Metric names the forwarder emits (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE). */
 export const ForwarderMetric = {
   RecordsIn: 'RecordsIn',
   EventsOut: 'EventsOut',

@@ -3,20 +3,19 @@
  * on one Kinesis stream. This file only wires dependencies (lazily, once per container)
  * and hands the batch to forwardBatch.
  */
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createKinesisClient } from '../src/aws/clients';
 import { loadForwarderConfig, type ForwarderConfig } from '../src/config/forwarder';
 import type { Env } from '../src/config/env';
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createMetrics, type Metrics } from '../src/observability/metrics';
+import { observability } from '../src/observability/middleware';
 import { createKinesisPort, createPublisher, type Publisher } from '../src/publisher';
 import { compileOriginOptions, type CompiledOriginOptions } from '../src/change-event';
 import { globToRegExp } from '../src/table-filter';
 import { forwardBatch, type StreamBatch } from './forward-batch';
 import { createEmfTableMetrics, type TableMetricsSink } from './table-metrics';
-
-const SERVICE = 'forwarder';
 
 /** Everything the handler needs; each part defaults to the real thing, built on first use. */
 export interface ForwarderDeps {
@@ -59,20 +58,14 @@ function wire(deps: ForwarderDeps): Wired {
     });
   return {
     config,
-    logger: deps.logger ?? createLogger({ service: SERVICE, level: config.logLevel }),
-    metrics: deps.metrics ?? createMetrics({ service: SERVICE, namespace: config.metricsNamespace }),
+    logger: deps.logger ?? createLogger({ service: config.serviceName, level: config.logLevel }),
+    metrics: deps.metrics ?? createMetrics({ service: config.serviceName, namespace: config.metricsNamespace }),
     publisher,
     origin: compileOriginOptions(config.origin),
     isHeartbeatTable: heartbeatMatcher(config.heartbeatTablePatterns),
     heartbeatPublish: config.heartbeatPublish,
-    tableMetrics: config.lagMetricsPerTable ? (deps.tableMetrics ?? createEmfTableMetrics({ service: SERVICE, namespace: config.metricsNamespace })) : undefined,
+    tableMetrics: config.lagMetricsPerTable ? (deps.tableMetrics ?? createEmfTableMetrics({ service: config.serviceName, namespace: config.metricsNamespace })) : undefined,
   };
-}
-
-/** Writes the invocation's metrics as one EMF line, whether the handler succeeded or threw. */
-function flushMetrics(metrics: () => Metrics | undefined): MiddlewareObj<DynamoDBStreamEvent, DynamoDBBatchResponse> {
-  const flush = () => metrics()?.flush();
-  return { name: 'flushMetrics', after: flush, onError: flush };
 }
 
 export function createHandler(deps: ForwarderDeps = {}) {
@@ -85,7 +78,9 @@ export function createHandler(deps: ForwarderDeps = {}) {
     const logger = wired.logger.child({ awsRequestId: context?.awsRequestId });
     return forwardBatch(event as unknown as StreamBatch, { ...wired, logger, maxRecordBytes: wired.config.maxRecordBytes, now }, { deadline });
   };
-  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>(forward).use(flushMetrics(() => wired?.metrics));
+  // Lambda context in every log line, the cold start counted, and the invocation's metrics
+  // written as one EMF line whether the handler succeeded or threw.
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>(forward).use(observability(() => (wired ??= wire(deps))));
 }
 
 export const handler = createHandler();

@@ -9,17 +9,18 @@ import { createHandler as createForwarder } from '../forwarder/index';
 import { createDefaultDeps, createHandler as createReconciler, type HandlerDeps } from '../reconciler/index';
 import { createBackfillAwsDeps, createHandler as createSnapshot } from '../snapshot/index';
 import { loadBackfillConfig } from '../src/config/backfill';
-import { loadReconcilerConfig } from '../src/config/reconciler';
-import { createLogger, parseLogLevel } from '../src/observability/logger';
+import { loadObservabilityConfig } from '../src/config/observability';
+import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import type { LocalFunction } from './poller';
 
 /** The forwarder handler (forwarder/index.ts createHandler) with the given environment. */
 export function createForwarderHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
+  const observed = loadObservabilityConfig(env, 'forwarder');
   const handler = createForwarder({
     env,
-    logger: createLogger({ service: 'forwarder', level: (env.LOG_LEVEL as 'INFO') ?? 'INFO', write }),
-    metrics: createMetrics({ service: 'forwarder', write }),
+    logger: createLogger({ service: observed.serviceName, level: observed.logLevel, write }),
+    metrics: createMetrics({ service: observed.serviceName, namespace: observed.metricsNamespace, write }),
   });
   return (event, context) => handler(event as never, context) as Promise<unknown>;
 }
@@ -29,10 +30,11 @@ export function createForwarderHandler(env: Readonly<Record<string, string>>, wr
  * createDefaultDeps builds, except that logs and metrics go to `write`.
  */
 export function createLocalReconcilerHandler(env: Readonly<Record<string, string>>, write: (line: string) => void): LocalFunction {
+  const observed = loadObservabilityConfig(env, 'reconciler');
   const deps = (): HandlerDeps =>
     createDefaultDeps(env, {
-      logger: createLogger({ service: 'reconciler', level: loadReconcilerConfig(env).logLevel, write }),
-      metrics: createMetrics({ service: 'reconciler', write }),
+      logger: createLogger({ service: observed.serviceName, level: observed.logLevel, write }),
+      metrics: createMetrics({ service: observed.serviceName, namespace: observed.metricsNamespace, write }),
     });
   const handler = createReconciler(deps);
   return (event, context: Context) => handler(event, context) as Promise<unknown>;
@@ -45,10 +47,11 @@ export function createLocalReconcilerHandler(env: Readonly<Record<string, string
  * sets AWS_LAMBDA_FUNCTION_NAME to the function's own name.
  */
 export function createLocalSnapshotHandler(env: Readonly<Record<string, string>>, write: (line: string) => void, functionName: string): LocalFunction {
+  const observed = loadObservabilityConfig(env, 'snapshot');
   const handler = createSnapshot(() =>
     createBackfillAwsDeps(loadBackfillConfig({ ...env, AWS_LAMBDA_FUNCTION_NAME: functionName }), {
-      logger: createLogger({ service: 'snapshot', level: parseLogLevel(env.LOG_LEVEL), write }),
-      metrics: createMetrics({ service: 'snapshot', write }),
+      logger: createLogger({ service: observed.serviceName, level: observed.logLevel, write }),
+      metrics: createMetrics({ service: observed.serviceName, namespace: observed.metricsNamespace, write }),
     }),
   );
   return (event, context: Context) => handler(event, context) as Promise<unknown>;

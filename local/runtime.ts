@@ -109,7 +109,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const env: Record<string, string> = {
     ...aws.env,
     AWS_ENDPOINT_URL_LAMBDA: front.url,
-    ...functionEnvironment(stack, { LOG_LEVEL: level, ...options.env }),
+    ...functionEnvironment(stack, { POWERTOOLS_LOG_LEVEL: level, ...options.env }),
   };
   cleanups.push(applyEnv(env));
   functions[stack.forwarderFunctionName] = createForwarderHandler(env, write);

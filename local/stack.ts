@@ -164,7 +164,8 @@ export async function provisionLocalStack(clients: StackClients, options: StackO
  * The functions' environment in the local run: what template.yaml sets, with the local
  * resource names and settings that suit a laptop (small backfill segments). The endpoint
  * variables (AWS_ENDPOINT_URL_*) come from the emulators, not from here.
- * `overrides` wins (e.g. LOG_LEVEL).
+ * `overrides` wins (e.g. POWERTOOLS_LOG_LEVEL). Each function's POWERTOOLS_SERVICE_NAME is its
+ * default (forwarder, reconciler), as in template.yaml.
  */
 export function functionEnvironment(stack: LocalStack, overrides: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
@@ -172,8 +173,8 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     KINESIS_STREAM_NAME: stack.streamName,
     MAX_RECORD_SIZE_BYTES: '1048576',
     PUBLISH_MAX_ATTEMPTS: '8',
-    METRICS_NAMESPACE: 'DmsEventBus',
-    LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_NAMESPACE: 'DmsEventBus',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
     // forwarder and snapshot function: the DMS header columns of dms/table-mapping.json, removed from the images
     ORIGIN_COMMIT_TIME_ATTRIBUTE: 'dms_commit_timestamp',
     ORIGIN_CHANGE_SEQUENCE_ATTRIBUTE: 'dms_change_seq',

@@ -32,8 +32,8 @@ export function createAwsDeps(config: ReconcilerConfig, options: AwsDepsOptions 
     mappings: createLambdaMappingPort(createLambdaClient(), config.forwarderFunctionArn),
     scaling: createAutoScalingPort(createAutoScalingClient()),
     announcer: createEventBridgeAnnouncer(createEventBridgeClient(), config.eventBusName),
-    logger: options.logger ?? createLogger({ service: 'reconciler', level: config.logLevel }),
-    metrics: options.metrics ?? createMetrics({ service: 'reconciler' }),
+    logger: options.logger ?? createLogger({ service: config.serviceName, level: config.logLevel }),
+    metrics: options.metrics ?? createMetrics({ service: config.serviceName, namespace: config.metricsNamespace }),
     ...(options.backfill ? { backfill: options.backfill } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };

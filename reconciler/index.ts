@@ -14,6 +14,7 @@ import { loadReconcilerConfig, type ReconcilerConfig } from '../src/config/recon
 import { DmsEventBusError, describeError, MalformedInputError } from '../src/errors';
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createMetrics, type Metrics } from '../src/observability/metrics';
+import { observability } from '../src/observability/middleware';
 import { createTableFilter } from '../src/table-filter';
 import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { createAwsDeps } from './aws-deps';
@@ -109,11 +110,9 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
     }
   };
 
-  return middy(base).use({
-    // Metrics go out as one EMF line per invocation, also when the handler throws.
-    after: () => get().metrics.flush(),
-    onError: () => get().metrics.flush(),
-  });
+  // Lambda context in every log line, the cold start counted, and metrics as one EMF line per
+  // invocation, also when the handler throws.
+  return middy(base).use(observability(get));
 }
 
 /** Parts of the default dependencies a caller may replace (the local run sends logs and metrics elsewhere). */
@@ -135,8 +134,8 @@ export interface DefaultDepsOverrides {
  */
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, overrides: DefaultDepsOverrides = {}): HandlerDeps {
   const config = loadReconcilerConfig(env);
-  const logger = overrides.logger ?? createLogger({ service: 'reconciler', level: config.logLevel });
-  const metrics = overrides.metrics ?? createMetrics({ service: 'reconciler' });
+  const logger = overrides.logger ?? createLogger({ service: config.serviceName, level: config.logLevel });
+  const metrics = overrides.metrics ?? createMetrics({ service: config.serviceName, namespace: config.metricsNamespace });
   let backfillDeps: ReconcilerBackfillDeps | undefined;
   const getBackfillDeps = () =>
     (backfillDeps ??= createReconcilerBackfillDeps(loadBackfillStarterConfig(env), { logger: logger.child({ component: 'backfill' }), ...overrides.backfill }));

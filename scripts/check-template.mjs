@@ -103,7 +103,8 @@ export async function bundledSourceFiles(templatePath) {
   try {
     const files = {};
     for (const fn of functionBuilds(templatePath)) {
-      const result = await build({ ...fn.options, outdir, write: false, metafile: true, logLevel: 'silent' });
+      // Input paths come back relative to absWorkingDir: the template's folder, whatever the cwd.
+      const result = await build({ ...fn.options, absWorkingDir: root, outdir, write: false, metafile: true, logLevel: 'silent' });
       const inputs = new Set();
       for (const output of Object.values(result.metafile.outputs)) {
         for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {

@@ -17,8 +17,10 @@ import { loadBackfillConfig, type BackfillConfig } from '../src/config/backfill'
 import { loadOriginOptions } from '../src/config/origin';
 import { compileOriginOptions } from '../src/change-event';
 import { ConfigurationError, describeError, MalformedInputError } from '../src/errors';
-import { createLogger, parseLogLevel } from '../src/observability/logger';
+import { loadObservabilityConfig } from '../src/config/observability';
+import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
+import { observability } from '../src/observability/middleware';
 import { createKinesisPort, createPublisher } from '../src/publisher';
 import type { BackfillDeps } from './deps';
 import { runBackfillInvocation, type RunResult } from './runner';
@@ -119,17 +121,17 @@ export function createHandler(deps: BackfillDeps | (() => BackfillDeps)) {
       return { status: 'malformed', error: error.message };
     }
   };
-  return middy(base).use({
-    // Metrics go out as one EMF line per invocation, also when the handler throws.
-    after: () => get().metrics.flush(),
-    onError: () => get().metrics.flush(),
-  });
+  // Lambda context in every log line, the cold start counted, and metrics as one EMF line per
+  // invocation, also when the handler throws.
+  return middy(base).use(observability(get));
 }
 
-export const handler = createHandler(() =>
-  createBackfillAwsDeps(loadBackfillConfig(process.env), {
-    logger: createLogger({ service: 'snapshot', level: parseLogLevel(process.env.LOG_LEVEL) }),
+export const handler = createHandler(() => {
+  const observed = loadObservabilityConfig(process.env, 'snapshot');
+  return createBackfillAwsDeps(loadBackfillConfig(process.env), {
+    logger: createLogger({ service: observed.serviceName, level: observed.logLevel }),
+    metrics: createMetrics({ service: observed.serviceName, namespace: observed.metricsNamespace }),
     // The same header attributes as the forwarder's, so snapshot and stream events carry one origin.
     origin: compileOriginOptions(loadOriginOptions(process.env)),
-  }),
-);
+  });
+});

@@ -2,8 +2,9 @@
  * The forwarder's configuration, read once per container from its environment.
  */
 import type { OriginOptions } from '../change-event/origin';
-import { parseLogLevel, type LogLevel } from '../observability/logger';
-import { readBoolean, readInt, readList, readOptionalString, readString, type Env } from './env';
+import type { LogLevel } from '../observability/logger';
+import { readBoolean, readInt, readList, readString, type Env } from './env';
+import { loadObservabilityConfig, OBSERVABILITY_ENV } from './observability';
 import { loadOriginOptions, ORIGIN_ENV } from './origin';
 
 /** Every environment variable the forwarder reads (the template check compares against it). */
@@ -11,8 +12,7 @@ export const FORWARDER_ENV = [
   'KINESIS_STREAM_NAME',
   'MAX_RECORD_SIZE_BYTES',
   'PUBLISH_MAX_ATTEMPTS',
-  'LOG_LEVEL',
-  'METRICS_NAMESPACE',
+  ...OBSERVABILITY_ENV,
   ...ORIGIN_ENV,
   'LAG_METRICS_PER_TABLE',
   'HEARTBEAT_TABLE_PATTERNS',
@@ -29,8 +29,10 @@ export interface ForwarderConfig {
   /** Sends per record before the batch reports it as failed. */
   readonly publishMaxAttempts: number;
   readonly logLevel: LogLevel;
-  /** CloudWatch namespace of the EMF metrics; the shared default when unset. */
-  readonly metricsNamespace: string | undefined;
+  /** The `service` of its logs and metrics. */
+  readonly serviceName: string;
+  /** CloudWatch namespace of the EMF metrics. */
+  readonly metricsNamespace: string;
   /** Time kept in reserve before the Lambda timeout for reporting the batch result. */
   readonly safetyMarginMs: number;
   /** Which item attributes hold the DMS header columns, and whether they stay in the images. */
@@ -46,6 +48,7 @@ export interface ForwarderConfig {
 const MIB = 1_048_576;
 
 export function loadForwarderConfig(env: Env): ForwarderConfig {
+  const observability = loadObservabilityConfig(env, 'forwarder');
   const maxRecordBytes = readInt(env, 'MAX_RECORD_SIZE_BYTES', MIB, { min: 1024, max: 10 * MIB });
   return {
     streamName: readString(env, 'KINESIS_STREAM_NAME'),
@@ -54,8 +57,7 @@ export function loadForwarderConfig(env: Env): ForwarderConfig {
     // 1 MiB records keep the long-standing 5 MiB request size.
     maxRequestBytes: maxRecordBytes > MIB ? 10 * MIB : 5 * MIB,
     publishMaxAttempts: readInt(env, 'PUBLISH_MAX_ATTEMPTS', 6, { min: 1, max: 50 }),
-    logLevel: parseLogLevel(readOptionalString(env, 'LOG_LEVEL')),
-    metricsNamespace: readOptionalString(env, 'METRICS_NAMESPACE'),
+    ...observability,
     safetyMarginMs: 3_000,
     origin: loadOriginOptions(env),
     lagMetricsPerTable: readBoolean(env, 'LAG_METRICS_PER_TABLE', false),

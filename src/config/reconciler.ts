@@ -4,8 +4,9 @@
  * local run declare exactly these).
  */
 import { ConfigurationError } from '../errors';
-import { parseLogLevel, type LogLevel } from '../observability/logger';
+import type { LogLevel } from '../observability/logger';
 import { readBoolean, readEnum, readInt, readList, readNumber, readOptionalString, readString, type Env } from './env';
+import { loadObservabilityConfig, OBSERVABILITY_ENV } from './observability';
 
 export const CapacityMode = { Autoscale: 'autoscale', OnDemand: 'on-demand', Off: 'off' } as const;
 export type CapacityMode = (typeof CapacityMode)[keyof typeof CapacityMode];
@@ -36,7 +37,7 @@ export const RECONCILER_ENV = [
   'BACKFILL_STATE_TABLE',
   'SWEEP_CONCURRENCY',
   'SWEEP_TIME_RESERVE_SECONDS',
-  'LOG_LEVEL',
+  ...OBSERVABILITY_ENV,
 ] as const;
 
 export interface MappingSettings {
@@ -68,6 +69,10 @@ export interface ReconcilerConfig {
   /** Seconds before the function's timeout at which a sweep stops taking new tables. */
   sweepTimeReserveSeconds: number;
   logLevel: LogLevel;
+  /** The `service` of its logs and metrics. */
+  serviceName: string;
+  /** CloudWatch namespace of the EMF metrics. */
+  metricsNamespace: string;
 }
 
 /**
@@ -128,6 +133,6 @@ export function loadReconcilerConfig(env: Env): ReconcilerConfig {
     backfillEnabled: readBoolean(env, 'BACKFILL_ENABLED', true),
     sweepConcurrency: readInt(env, 'SWEEP_CONCURRENCY', 4, { min: 1, max: 32 }),
     sweepTimeReserveSeconds: readInt(env, 'SWEEP_TIME_RESERVE_SECONDS', 20, { min: 1, max: 600 }),
-    logLevel: parseLogLevel(env.LOG_LEVEL),
+    ...loadObservabilityConfig(env, 'reconciler'),
   };
 }

@@ -34,6 +34,7 @@ import type { SnapshotPublisher } from '../../snapshot/snapshot-publisher';
 import { createOperator, type Operator } from '../../reconciler/operator';
 import { createDynamoDbClient, createDynamoDbStreamsClient, createKinesisClient, createLambdaClient } from '../../src/aws/clients';
 import { writeAttributeMap, type AttributeMap } from '../../src/change-event';
+import { decodeGetRecords, Materializer, type ChangeRecord } from '../../src/consumer';
 import { loadBackfillConfig } from '../../src/config/backfill';
 import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { createStarterStore } from '../../src/backfill-state/dynamodb-runs';
@@ -64,25 +65,16 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: num
   }
 }
 
-interface KinesisEvent {
-  operation: 'insert' | 'modify' | 'remove' | 'snapshot';
-  table: string;
-  keys: Record<string, unknown>;
-  new: Record<string, unknown> | null;
-}
-
-/** Every record on the change stream, per shard in order. */
-async function readChangeStream(kinesis: KinesisClient, streamName: string): Promise<Array<{ partitionKey: string; event: KinesisEvent }>> {
-  const out: Array<{ partitionKey: string; event: KinesisEvent }> = [];
+/** Every record on the change stream, per shard in order, decoded by the consumer kit. */
+async function readChangeStream(kinesis: KinesisClient, streamName: string): Promise<ChangeRecord[]> {
+  const out: ChangeRecord[] = [];
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
   for (const shard of shards) {
     let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' })))
       .ShardIterator;
     while (iterator) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const record of page.Records ?? []) {
-        out.push({ partitionKey: record.PartitionKey ?? '', event: JSON.parse(Buffer.from(record.Data ?? new Uint8Array()).toString('utf8')) });
-      }
+      out.push(...decodeGetRecords(page.Records ?? []));
       // An empty page means the end of what is there now (MillisBehindLatest alone is not trusted).
       if ((page.Records ?? []).length === 0) break;
       iterator = page.NextShardIterator;
@@ -91,25 +83,11 @@ async function readChangeStream(kinesis: KinesisClient, streamName: string): Pro
   return out;
 }
 
-/**
- * A consumer's view of `table` from the events alone. Per key (one key = one partition
- * key = one shard, so the shard's order is the key's order): a stream event always
- * decides (insert/modify: its new image; remove: gone); a snapshot only fills a key no
- * stream event has spoken for (see docs/change-events.md, "How consumers converge", for why that is exact).
- */
-function rebuild(records: Array<{ partitionKey: string; event: KinesisEvent }>, table: string): Map<string, unknown> {
-  const state = new Map<string, { fromStream: boolean; item: unknown }>();
-  for (const { partitionKey, event } of records) {
-    if (event.table !== table) continue;
-    if (event.operation === 'snapshot') {
-      if (!state.get(partitionKey)?.fromStream) state.set(partitionKey, { fromStream: false, item: event.new });
-    } else {
-      state.set(partitionKey, { fromStream: true, item: event.operation === 'remove' ? undefined : event.new });
-    }
-  }
-  const live = new Map<string, unknown>();
-  for (const [key, value] of state) if (value.item !== undefined) live.set(key, value.item);
-  return live;
+/** A consumer's view of `table` from the events alone: the consumer kit's Materializer (the merge rule). */
+function rebuild(records: readonly ChangeRecord[], table: string): Map<string, unknown> {
+  const materializer = new Materializer();
+  materializer.applyAll(records.map((record) => record.event));
+  return materializer.items(table);
 }
 
 async function scanTable(table: string): Promise<Map<string, unknown>> {

@@ -102,7 +102,7 @@ describe('reconciler on moto', () => {
     config = loadReconcilerConfig({
       FORWARDER_FUNCTION_ARN: fn.FunctionArn, FORWARDER_DLQ_ARN: attributes.Attributes!.QueueArn, ESM_BATCH_SIZE: '250', ESM_BATCHING_WINDOW_SECONDS: '1',
       ESM_PARALLELIZATION_FACTOR: '2', ESM_MAX_RETRY_ATTEMPTS: '5', ESM_MAX_RECORD_AGE_SECONDS: '3600', SCALING_MIN_CAPACITY: '2', SCALING_MAX_CAPACITY: '400',
-      SCALING_TARGET_UTILIZATION: '65', LOG_LEVEL: 'ERROR',
+      SCALING_TARGET_UTILIZATION: '65', POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     backfills = [];
     runs.clear();

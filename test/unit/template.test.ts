@@ -14,6 +14,7 @@ import { BACKFILL_ENV, loadBackfillConfig } from '../../src/config/backfill';
 import { BACKFILL_STARTER_ENV, loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { FORWARDER_ENV, loadForwarderConfig } from '../../src/config/forwarder';
 import { ORIGIN_ENV } from '../../src/config/origin';
+import { OBSERVABILITY_ENV } from '../../src/config/observability';
 import { RECONCILER_ENV, loadReconcilerConfig } from '../../src/config/reconciler';
 import { buildFunctions, loadHandler, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, TEMPLATE_PATH, type BuiltFunction } from '../support/sam-local';
 
@@ -24,6 +25,7 @@ const CONFIG_ENV: Record<string, readonly string[]> = {
   'src/config/backfill.ts': Object.values(BACKFILL_ENV),
   'src/config/backfill-starter.ts': Object.values(BACKFILL_STARTER_ENV),
   'src/config/origin.ts': ORIGIN_ENV,
+  'src/config/observability.ts': OBSERVABILITY_ENV,
 };
 
 /** Variables Lambda sets itself: code may read them, the template must not declare them. */

@@ -12,7 +12,8 @@ describe('loadForwarderConfig', () => {
       maxRequestBytes: 5 * 1_048_576,
       publishMaxAttempts: 6,
       logLevel: 'INFO',
-      metricsNamespace: undefined,
+      serviceName: 'forwarder',
+      metricsNamespace: 'DmsEventBus',
       safetyMarginMs: 3_000,
       origin: {
         attributes: { commitTime: 'dms_commit_timestamp', changeSequence: 'dms_change_seq', transactionId: 'dms_transaction_id', streamPosition: 'dms_stream_position' },
@@ -30,8 +31,9 @@ describe('loadForwarderConfig', () => {
       KINESIS_STREAM_NAME: 'changes',
       MAX_RECORD_SIZE_BYTES: String(10 * 1_048_576),
       PUBLISH_MAX_ATTEMPTS: '9',
-      LOG_LEVEL: 'debug',
-      METRICS_NAMESPACE: 'Acme/Events',
+      POWERTOOLS_LOG_LEVEL: 'debug',
+      POWERTOOLS_METRICS_NAMESPACE: 'Acme/Events',
+      POWERTOOLS_SERVICE_NAME: 'forwarder-eu',
       ORIGIN_COMMIT_TIME_ATTRIBUTE: 'h_commit',
       ORIGIN_CHANGE_SEQUENCE_ATTRIBUTE: 'h_seq',
       ORIGIN_TRANSACTION_ID_ATTRIBUTE: 'h_tx',
@@ -42,7 +44,7 @@ describe('loadForwarderConfig', () => {
       HEARTBEAT_PUBLISH: 'false',
     });
     // Assess
-    expect(config).toMatchObject({ maxRecordBytes: 10 * 1_048_576, maxRequestBytes: 10 * 1_048_576, publishMaxAttempts: 9, logLevel: 'DEBUG', metricsNamespace: 'Acme/Events' });
+    expect(config).toMatchObject({ maxRecordBytes: 10 * 1_048_576, maxRequestBytes: 10 * 1_048_576, publishMaxAttempts: 9, logLevel: 'DEBUG', metricsNamespace: 'Acme/Events', serviceName: 'forwarder-eu' });
     expect(config).toMatchObject({
       origin: { attributes: { commitTime: 'h_commit', changeSequence: 'h_seq', transactionId: 'h_tx', streamPosition: 'h_pos' }, keepAttributes: true },
       lagMetricsPerTable: true,
@@ -54,14 +56,15 @@ describe('loadForwarderConfig', () => {
       'HEARTBEAT_TABLE_PATTERNS',
       'KINESIS_STREAM_NAME',
       'LAG_METRICS_PER_TABLE',
-      'LOG_LEVEL',
       'MAX_RECORD_SIZE_BYTES',
-      'METRICS_NAMESPACE',
       'ORIGIN_CHANGE_SEQUENCE_ATTRIBUTE',
       'ORIGIN_COMMIT_TIME_ATTRIBUTE',
       'ORIGIN_KEEP_ATTRIBUTES',
       'ORIGIN_STREAM_POSITION_ATTRIBUTE',
       'ORIGIN_TRANSACTION_ID_ATTRIBUTE',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
       'PUBLISH_MAX_ATTEMPTS',
     ]);
   });

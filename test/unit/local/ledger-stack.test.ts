@@ -55,7 +55,10 @@ describe('functionEnvironment', () => {
     const declared = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::Serverless::Function')
       .flatMap((r) => Object.keys(r.Properties?.Environment?.Variables ?? {}))
-      .filter((name) => !name.startsWith('AWS_ENDPOINT_URL_')); // set from the emulators
+      .filter((name) => !name.startsWith('AWS_ENDPOINT_URL_')) // set from the emulators
+      // One value per function (its default in the code, the value template.yaml sets): the local
+      // run's shared environment leaves it unset so each function uses its own.
+      .filter((name) => name !== 'POWERTOOLS_SERVICE_NAME');
     const stack = { streamName: 's', forwarderFunctionArn: 'arn:f', forwarderDlqArn: 'arn:q', backfillStateTable: 'b', reconcilerFunctionName: 'r' } as LocalStack;
     // Act
     const env = functionEnvironment(stack);
