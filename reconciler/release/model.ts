@@ -7,6 +7,12 @@
  */
 import { POLICY_PREFIX, STREAM_LABEL_TAG_KEY, STREAM_TAG_KEY } from '../model';
 import type { Observed } from '../model';
+import type { MappingPort, ScalingPort, TablePort } from '../ports';
+
+/** The calls a release makes, and no others (the teardown function's role allows exactly these). */
+export type ReleaseTablePort = Pick<TablePort, 'listTables' | 'describeTable' | 'disableStream' | 'listTags' | 'untagTable'>;
+export type ReleaseMappingPort = Pick<MappingPort, 'list' | 'delete'>;
+export type ReleaseScalingPort = Pick<ScalingPort, 'listTargets' | 'listPolicies' | 'deregisterTarget' | 'deletePolicy'>;
 
 export { POLICY_PREFIX };
 

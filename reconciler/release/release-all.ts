@@ -11,9 +11,9 @@
  */
 import type { Metrics } from '../../src/observability/metrics';
 import { loadSnapshot, managedTableNames, type Snapshot } from '../observe';
-import { systemClock, type Clock, type MappingPort, type ScalingPort, type TablePort } from '../ports';
+import { systemClock, type Clock } from '../ports';
 import { retryThrottled } from '../throttle';
-import { OWN_TAG_PREFIX, ReleaseReason } from './model';
+import { OWN_TAG_PREFIX, ReleaseReason, type ReleaseMappingPort, type ReleaseScalingPort, type ReleaseTablePort } from './model';
 import { ReleaseOutcome, type ReleaseResult, type Releaser } from './releaser';
 
 /** How far a release of everything got; JSON, passed from one invocation to the next. */
@@ -33,12 +33,14 @@ export interface ReleaseAllState {
 export const MAX_FAILURES = 20;
 
 export interface ReleaseAllDeps {
-  tables: TablePort;
-  mappings: MappingPort;
-  scaling: ScalingPort;
+  tables: ReleaseTablePort;
+  mappings: ReleaseMappingPort;
+  scaling: ReleaseScalingPort;
   releaser: Releaser;
   /** Table ARN from its name (ListTagsOfResource needs the ARN; ListTables gives names). */
   tableArn(tableName: string): string;
+  /** The reconciler may only touch tables starting with this (TableNamePrefix, scoping its IAM); tags of others are not read. */
+  tableNamePrefix?: string;
   metrics?: Metrics;
   clock?: Clock;
 }
@@ -117,7 +119,8 @@ export async function releaseAll(deps: ReleaseAllDeps, options: ReleaseAllOption
       for (const name of page.items) {
         if (clock.now() >= options.deadline) return state;
         state.examined += 1;
-        const ours = managed.has(name) || (options.checkTags && Object.keys(await tables.listTags(deps.tableArn(name))).some((k) => k.startsWith(OWN_TAG_PREFIX)));
+        const mayBeTagged = options.checkTags && name.startsWith(deps.tableNamePrefix ?? '');
+        const ours = managed.has(name) || (mayBeTagged && Object.keys(await tables.listTags(deps.tableArn(name))).some((k) => k.startsWith(OWN_TAG_PREFIX)));
         if (ours) await releaseOne(name, snapshot);
         state.cursor = name;
       }

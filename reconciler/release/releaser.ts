@@ -10,15 +10,15 @@ import type { Metrics } from '../../src/observability/metrics';
 import { AwsCallError, ErrorKind } from '../errors';
 import type { ObservedTable } from '../model';
 import { observeFromSnapshot, observeLive, type Snapshot } from '../observe';
-import { AnnouncementType, systemClock, type AnnouncePort, type Clock, type MappingPort, type ScalingPort, type TablePort } from '../ports';
+import { AnnouncementType, systemClock, type AnnouncePort, type Clock } from '../ports';
 import { retryThrottled } from '../throttle';
-import type { Kept, ReleaseAction, ReleaseObserved, ReleaseOptions } from './model';
+import type { Kept, ReleaseAction, ReleaseMappingPort, ReleaseObserved, ReleaseOptions, ReleaseScalingPort, ReleaseTablePort } from './model';
 import { planRelease } from './plan';
 
 export interface ReleaserDeps {
-  tables: TablePort;
-  mappings: MappingPort;
-  scaling: ScalingPort;
+  tables: ReleaseTablePort;
+  mappings: ReleaseMappingPort;
+  scaling: ReleaseScalingPort;
   announcer: AnnouncePort;
   logger: Logger;
   metrics: Metrics;
