@@ -72,6 +72,7 @@ export function createReleaser(input: ReleaserDeps): Releaser {
   const tables = retryThrottled(input.tables, clock);
   const mappings = retryThrottled(input.mappings, clock);
   const scaling = retryThrottled(input.scaling, clock);
+  const announcer = retryThrottled(input.announcer, clock);
 
   async function observe(tableName: string, snapshot: Snapshot | undefined): Promise<ReleaseObserved> {
     const table = await tables.describeTable(tableName);
@@ -111,7 +112,7 @@ export function createReleaser(input: ReleaserDeps): Releaser {
   async function announce(result: ReleaseResult, observed: ReleaseObserved, options: ReleaseRunOptions): Promise<void> {
     const of = <T extends ReleaseAction['type']>(type: T) => result.actions.filter((a): a is Extract<ReleaseAction, { type: T }> => a.type === type);
     try {
-      await input.announcer.announce([{
+      await announcer.announce([{
         detailType: AnnouncementType.TableReleased,
         detail: {
           tableName: result.table,
