@@ -27,7 +27,7 @@ async function stopReconciler(name: string, ctx: CommandContext): Promise<number
   const result = await createReconcilerControl(lambda, name).stop();
   if (result === 'absent') throw new UserFacingError(`Reconciler function ${name} not found (check --function-name / RECONCILER_FUNCTION_NAME).`);
   const timeout = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).Timeout ?? 900;
-  ctx.io.err(`Stopped the reconciler ${name} (reserved concurrency 0; re-enable with: aws lambda put-function-concurrency --function-name ${name} --reserved-concurrent-executions 1).`);
+  ctx.io.err(`Stopped the reconciler ${name} (reserved concurrency 0; re-enable with: aws lambda delete-function-concurrency --function-name ${name}).`);
   return timeout;
 }
 

@@ -6,6 +6,8 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../../src/config/reconciler';
 import { createLogger } from '../../src/observability/logger';
@@ -75,23 +77,21 @@ describe('teardown custom resource on moto', () => {
     expect(summary.counts).toMatchObject({ changed: 3, errors: 0 });
   });
 
-  /** The Delete request as CloudFormation sends it to a Lambda-backed custom resource. */
+  /**
+   * The Delete request as CloudFormation sends it to a Lambda-backed custom resource
+   * (events/cloudformation-teardown-delete.json), pointed at this test's functions and response server.
+   */
   const deleteRequest = (requestId: string, properties: Record<string, string> = {}) => {
-    const stackId = `arn:aws:cloudformation:${localAws().region}:123456789012:stack/dms-event-bus/5b918d10-cd98-11ea-90d5-0a9cd3354c10`;
-    const serviceToken = `arn:aws:lambda:${localAws().region}:123456789012:function:dms-event-bus-TeardownFunction-AbC123`;
+    const sample = JSON.parse(readFileSync(join(__dirname, '../../events/cloudformation-teardown-delete.json'), 'utf8'));
+    const signed = new URL(sample.ResponseURL);
     return {
-      RequestType: 'Delete',
-      ServiceToken: serviceToken,
-      ResponseURL: server.url(`/cloudformation-custom-resource-response/${requestId}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc`),
-      StackId: stackId,
+      ...sample,
+      ResponseURL: server.url(`${signed.pathname.replace(/c0ffee00-[^/]*$/, requestId)}${signed.search}`),
       RequestId: requestId,
-      LogicalResourceId: 'Teardown',
-      PhysicalResourceId: `${stackId}/Teardown`,
-      ResourceType: 'Custom::DmsEventBusTeardown',
       ResourceProperties: {
-        ServiceToken: serviceToken, ServiceTimeout: '3600', ForwarderFunctionArn: config.forwarderFunctionArn, ReconcilerFunctionName: reconcilerName,
+        ...sample.ResourceProperties, ForwarderFunctionArn: config.forwarderFunctionArn, ReconcilerFunctionName: reconcilerName,
         // The template passes the reconciler's Timeout (300); no reconciler runs here, so the test does not wait it out.
-        ReconcilerTimeoutSeconds: '0', DisableStreams: 'false', TableNamePrefix: '', ...properties,
+        ReconcilerTimeoutSeconds: '0', ...properties,
       },
     };
   };
@@ -134,7 +134,7 @@ describe('teardown custom resource on moto', () => {
     expect(await world()).toEqual(after);
     expect((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: reconcilerName }))).ReservedConcurrentExecutions).toBe(0);
     expect(server.responses.map((r) => r.method)).toEqual(['PUT', 'PUT']);
-    expect(server.responses[0]!.path).toContain('/cloudformation-custom-resource-response/req-1?X-Amz-Signature=abc'.replace('?', '?X-Amz-Algorithm=AWS4-HMAC-SHA256&'));
+    expect(server.responses[0]!.path).toMatch(/%7CTeardown%7Creq-1\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Signature=0123456789abcdef$/);
     expect(server.responses[0]!.headers['content-type'] ?? '').toBe('');
     const request = deleteRequest('req-1');
     expect(server.responses[0]!.body).toEqual({
