@@ -38,7 +38,7 @@ async function convergedWorld(tables: number): Promise<FakeAws> {
   const config = loadReconcilerConfig({ FORWARDER_FUNCTION_ARN: FORWARDER, BACKFILL_ENABLED: 'false', LOG_LEVEL: 'ERROR' });
   await createOperator({
     config, filter: createTableFilter({ include: config.include, exclude: config.exclude }),
-    tables: aws.tablePort, mappings: aws.mappingPort, scaling: aws.scalingPort, announcer: aws.announcer, ...quiet,
+    tables: aws.tablePort, streams: aws.streamPort, mappings: aws.mappingPort, scaling: aws.scalingPort, announcer: aws.announcer, ...quiet,
   }).sweep({ deadline: Date.now() + 3_600_000 });
   Object.assign(aws.options, { latencyMs: LATENCY, maxCallsPerSecond: RATE });
   aws.calls = {};

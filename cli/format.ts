@@ -82,7 +82,7 @@ export function describeAction(action: Action | ReleaseAction): string {
     case 'set-billing-mode':
       return `switch billing mode ${action.before} -> ${action.billingMode}`;
     case 'delete-mapping':
-      return `delete mapping ${action.uuid} (${action.reason}${action.drained ? `, ${action.drained}` : ''})`;
+      return `delete mapping ${action.uuid} (${action.reason}${'drained' in action && action.drained ? `, ${action.drained}` : ''})`;
     case 'create-mapping':
       return `create mapping to the forwarder${action.streamArn === 'new-stream' ? ' on the new stream' : ''}`;
     case 'update-mapping':
