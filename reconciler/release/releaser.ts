@@ -175,7 +175,8 @@ export function createReleaser(input: ReleaserDeps): Releaser {
           if (!transient || attempt + 1 >= MAX_ATTEMPTS || clock.now() >= deadline) {
             input.metrics.add('ReleaseErrors');
             const outcome = transient ? ReleaseOutcome.Requeue : ReleaseOutcome.Error;
-            return { table: tableName, outcome, actions: applied, kept, left: pending, error: describeError(error) };
+            // `left` only when the plan is known (the failure came while applying it).
+            return { table: tableName, outcome, actions: applied, kept, ...(observed ? { left: pending } : {}), error: describeError(error) };
           }
           await clock.sleep(200 * 2 ** attempt);
         }
