@@ -4,6 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { createAutoScalingClient, createDynamoDbClient, createEventBridgeClient, createLambdaClient } from '../src/aws/clients';
+import { loadObservabilityConfig } from '../src/config/observability';
 import { loadTeardownConfig } from '../src/config/teardown';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
@@ -17,6 +18,7 @@ export function createDefaultTeardownDeps(env: NodeJS.ProcessEnv = process.env):
   const dynamodb = createDynamoDbClient();
   const scaling = createAutoScalingClient();
   const config = loadTeardownConfig(env);
+  const observed = loadObservabilityConfig(env, 'teardown');
   return {
     portsFor: (properties) => ({
       tables: createReleaseTablePort(dynamodb),
@@ -27,8 +29,8 @@ export function createDefaultTeardownDeps(env: NodeJS.ProcessEnv = process.env):
     }),
     continuer: createSelfInvoker(lambda, config.functionName),
     respond: (url, body) => sendResponse(url, body),
-    logger: createLogger({ service: 'teardown', level: config.logLevel }),
-    metrics: createMetrics({ service: 'teardown' }),
+    logger: createLogger({ service: observed.serviceName, level: observed.logLevel }),
+    metrics: createMetrics({ service: observed.serviceName, namespace: observed.metricsNamespace }),
   };
 }
 

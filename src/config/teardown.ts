@@ -1,17 +1,15 @@
 /**
  * Configuration of the teardown function (the stack's custom resource), read from the
  * environment. What to release comes with each request (its ResourceProperties); the
- * environment only says where to announce and how much to log.
+ * environment only says where to announce (logging and metrics: src/config/observability.ts).
  */
-import { parseLogLevel, type LogLevel } from '../observability/logger';
 import { readString, type Env } from './env';
 
 /** Names of every environment variable {@link loadTeardownConfig} reads. */
-export const TEARDOWN_ENV = ['EVENT_BUS_NAME', 'LOG_LEVEL'] as const;
+export const TEARDOWN_ENV = ['EVENT_BUS_NAME'] as const;
 
 export interface TeardownConfig {
   eventBusName: string;
-  logLevel: LogLevel;
   /** The function's own name (Lambda sets AWS_LAMBDA_FUNCTION_NAME): continuations invoke it. */
   functionName: string;
 }
@@ -19,7 +17,6 @@ export interface TeardownConfig {
 export function loadTeardownConfig(env: Env): TeardownConfig {
   return {
     eventBusName: readString(env, 'EVENT_BUS_NAME', 'default'),
-    logLevel: parseLogLevel(env.LOG_LEVEL),
     functionName: readString(env, 'AWS_LAMBDA_FUNCTION_NAME'),
   };
 }

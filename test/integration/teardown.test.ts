@@ -95,7 +95,7 @@ describe('teardown custom resource on moto', () => {
       },
     };
   };
-  const defaultDeps = () => createDefaultTeardownDeps({ AWS_LAMBDA_FUNCTION_NAME: 'dms-event-bus-TeardownFunction-AbC123', LOG_LEVEL: 'ERROR' });
+  const defaultDeps = () => createDefaultTeardownDeps({ AWS_LAMBDA_FUNCTION_NAME: 'dms-event-bus-TeardownFunction-AbC123', POWERTOOLS_LOG_LEVEL: 'ERROR' });
   const handlerWith = (deps = defaultDeps()) => createTeardownHandler({ ...deps, ...quiet });
 
   const ourMappings = async () => (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: config.forwarderFunctionArn }))).EventSourceMappings ?? [];
