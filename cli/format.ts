@@ -2,6 +2,7 @@
  * Text and JSON views of the reconciler's observations for `status` and `plan`. Pure.
  */
 import type { Action, Conflict, DrainingMapping, Observed } from '../reconciler/model';
+import type { ReleaseAction } from '../reconciler/release/model';
 
 /** One row of `dms-event-bus status`. */
 export interface StatusRow {
@@ -18,7 +19,7 @@ export interface StatusRow {
   }[];
   capacity: { billingMode: string | null; targets: { resourceId: string; dimension: string; min: number; max: number }[] };
   /** Actions the reconciler would take (drift); empty when converged. */
-  drift: Action[];
+  drift: (Action | ReleaseAction)[];
   conflicts: Conflict[];
   backfill: { state: string; detail?: string };
   converged: boolean;
@@ -27,7 +28,7 @@ export interface StatusRow {
 export function toStatusRow(input: {
   table: string;
   observed: Observed | undefined;
-  actions: Action[];
+  actions: (Action | ReleaseAction)[];
   conflicts: Conflict[];
   lastProcessingResults: Record<string, string | undefined>;
   backfill: { state: string; detail?: string };
@@ -68,18 +69,20 @@ function drainingText(d: { until: string | null }): string {
 }
 
 /** Short text of one planned action. */
-export function describeAction(action: Action): string {
+export function describeAction(action: Action | ReleaseAction): string {
   switch (action.type) {
     case 'enable-stream':
       return `enable stream (${action.viewType})`;
     case 'disable-stream':
-      return `disable stream (${action.before}, to replace it)`;
+      return 'before' in action ? `disable stream (${action.before}, to replace it)` : `disable stream ${action.streamArn} (the reconciler enabled it)`;
+    case 'untag-table':
+      return `remove tags ${action.keys.join(', ')}`;
     case 'tag-stream-owner':
       return 'tag the table as stream owner';
     case 'set-billing-mode':
       return `switch billing mode ${action.before} -> ${action.billingMode}`;
     case 'delete-mapping':
-      return `delete mapping ${action.uuid} (${action.reason}${action.drained ? `, ${action.drained}` : ''})`;
+      return `delete mapping ${action.uuid} (${action.reason}${'drained' in action && action.drained ? `, ${action.drained}` : ''})`;
     case 'create-mapping':
       return `create mapping to the forwarder${action.streamArn === 'new-stream' ? ' on the new stream' : ''}`;
     case 'update-mapping':

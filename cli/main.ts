@@ -8,6 +8,8 @@
  *   sweep                 reconcile every table in scope now (same)
  *   tail                  follow the change stream
  *   backfill <table>      start a backfill by hand
+ *   release <table...>    take back what the reconciler created on tables (cli/commands/release.ts)
+ *   uninstall             release every managed table (cli/commands/uninstall.ts)
  *   local                 the local pipeline (= npm start)
  */
 import '../local/esm-interop'; // first: lets the handlers' @middy/core (ESM-only) load under tsx
@@ -33,6 +35,9 @@ import { formatStatusLag, statusLag } from './commands/lag';
 import { followKinesis } from '../local/kinesis-reader';
 import { formatEventLine } from '../local/display';
 import { parseChangeEvent } from '../local/session';
+import type { CommandContext } from './commands/context';
+import { runRelease } from './commands/release';
+import { runUninstall } from './commands/uninstall';
 import { describeForUser, UsageError, UserFacingError } from './errors';
 import { formatPlan, formatStatusTable, toStatusRow, type StatusRow } from './format';
 
@@ -45,6 +50,8 @@ Commands:
   sweep                  reconcile every table in scope now
   tail                   follow the Kinesis change stream and print the events
   backfill <table>       start a backfill of the table's rows (snapshot events)
+  release <table...>     take back what the reconciler created on tables out of scope (mappings, scaling, tags)
+  uninstall              release every managed table, as deleting the stack does (stops the deployed reconciler)
   local                  run the whole pipeline on local emulators (same as npm start; see local --help)
 
 Options:
@@ -57,7 +64,10 @@ Options:
   --stream-name <name>   the change stream for tail and status's lag (default: KINESIS_STREAM_NAME)
   --lag-window <s>       status: read the change stream's last <s> seconds for the lag per table (default 60)
   --from-start           tail from the oldest record kept instead of from now
-  --force                backfill again even if one finished
+  --force                backfill again even if one finished; release a table still in scope
+  --disable-stream       release/uninstall: also disable the streams the reconciler enabled (never others)
+  --dry-run              release/uninstall: show what would be released, changing nothing
+  --yes                  uninstall: really do it (without it, uninstall only shows what it would do)
   -h, --help
 
 Configuration: the reconciler's environment variables (FORWARDER_FUNCTION_ARN, TABLE_INCLUDE_PATTERNS,
@@ -73,6 +83,7 @@ export interface CliIo {
 type Values = {
   json?: boolean; local?: boolean; region?: string; forwarder?: string; invoke?: boolean; 'function-name'?: string;
   'stream-name'?: string; 'lag-window'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
+  'disable-stream'?: boolean; 'dry-run'?: boolean; yes?: boolean;
 };
 
 const OPTIONS = {
@@ -86,6 +97,9 @@ const OPTIONS = {
   'lag-window': { type: 'string' },
   'from-start': { type: 'boolean' },
   force: { type: 'boolean' },
+  'disable-stream': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -256,6 +270,15 @@ async function invokeReconciler(values: Values, payload: Record<string, unknown>
   return body;
 }
 
+function commandContext(values: Values, io: CliIo): CommandContext {
+  return { io, config: () => reconcilerConfig(values, createLambdaClient()), ...quietDeps(values), json: Boolean(values.json), dryRun: Boolean(values['dry-run']) };
+}
+
+function functionNameOf(values: Values): { reconcilerFunction?: string } {
+  const name = values['function-name'] ?? process.env.RECONCILER_FUNCTION_NAME;
+  return name ? { reconcilerFunction: name } : {};
+}
+
 async function command(name: string, args: string[], values: Values, io: CliIo): Promise<number> {
   switch (name) {
     case 'status': {
@@ -336,6 +359,10 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       }
       return 0;
     }
+    case 'release':
+      return runRelease(args, { disableStream: Boolean(values['disable-stream']), force: Boolean(values.force) }, commandContext(values, io));
+    case 'uninstall':
+      return runUninstall(args, { yes: Boolean(values.yes), disableStream: Boolean(values['disable-stream']), ...functionNameOf(values) }, commandContext(values, io));
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

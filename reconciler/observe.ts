@@ -85,7 +85,7 @@ export async function observeBackfill(
   return { ...observed, streamEnabledByReconciler: await ownsStream(table, table.stream.latestArn) };
 }
 
-export async function loadSnapshot(mappings: MappingPort, scaling: ScalingPort): Promise<Snapshot> {
+export async function loadSnapshot(mappings: Pick<MappingPort, 'list'>, scaling: Pick<ScalingPort, 'listTargets' | 'listPolicies'>): Promise<Snapshot> {
   const [allMappings, allTargets, allPolicies] = await Promise.all([
     readAll((next) => mappings.list({}, next)),
     readAll((next) => scaling.listTargets({}, next)),
@@ -121,7 +121,7 @@ export function observeFromSnapshot(snapshot: Snapshot, tableName: string, table
  * the table named in the stream ARN), the table's and its indexes' targets, and the
  * policies of each resource that has a target.
  */
-export async function observeLive(mappings: MappingPort, scaling: ScalingPort, tableName: string, table: ObservedTable | null, backfill?: ObservedBackfill): Promise<Observed> {
+export async function observeLive(mappings: Pick<MappingPort, 'list'>, scaling: Pick<ScalingPort, 'listTargets' | 'listPolicies'>, tableName: string, table: ObservedTable | null, backfill?: ObservedBackfill): Promise<Observed> {
   const mappingsPromise = readAll((next) => mappings.list({}, next)).then((all) => all.filter((m) => tableNameOfStreamArn(m.streamArn) === tableName));
   let targets: ObservedTarget[];
   if (table) {

@@ -14,6 +14,7 @@ import type { Desired } from './model';
 import { createObserver, createStreamOwnership } from './observe';
 import { systemClock, type BackfillStarter } from './ports';
 import { createReconcileOne } from './reconcile';
+import { createSweepRelease } from './release/sweep-release';
 import { summarize, type RunSummary, type SweepSummary, type TableResult } from './results';
 import { createSweep } from './sweep';
 import { retryThrottled } from './throttle';
@@ -67,7 +68,7 @@ export function createOperator(input: OperatorDeps): Operator {
   const ownership = createStreamOwnership(deps.tables);
   const observer = createObserver(ctx, ownership);
   const reconcileOne = createReconcileOne(ctx, observer, createApplier(ctx, ownership), createAnnouncer(ctx));
-  const sweep = createSweep(ctx, observer, reconcileOne);
+  const sweep = createSweep(ctx, observer, reconcileOne, createSweepRelease(ctx));
 
   async function reconcileTables(names: readonly string[], options: RunOptions = {}): Promise<RunSummary> {
     const results: TableResult[] = [];

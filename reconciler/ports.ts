@@ -31,6 +31,8 @@ export interface TablePort {
   tagTable(tableArn: string, tags: Record<string, string>): Promise<void>;
   /** ListTagsOfResource (all pages). */
   listTags(tableArn: string): Promise<Record<string, string>>;
+  /** UntagResource; a table already gone is success (nothing is left to untag). */
+  untagTable(tableArn: string, keys: string[]): Promise<void>;
 }
 
 /** The stream UpdateTable reports having enabled; fields absent when the response lacks them. */
@@ -77,6 +79,7 @@ export const AnnouncementType = {
   TableReady: 'Table Ready',
   TableConflict: 'Table Conflict',
   TableResourcesRemoved: 'Table Resources Removed',
+  TableReleased: 'Table Released',
 } as const;
 export type AnnouncementType = (typeof AnnouncementType)[keyof typeof AnnouncementType];
 

@@ -2,11 +2,13 @@
  * Sweep: the periodic run over every table, within a deadline. It lists the mappings,
  * scaling and backfill runs once, walks ListTables from a cursor (wrapping round) with a
  * small pool of workers, and, once it has seen every table, cleans up after managed
- * tables that no longer exist. Stopped by the deadline, it returns where to carry on.
+ * tables that no longer exist. Managed tables the filters no longer include are released
+ * (release/sweep-release.ts). Stopped by the deadline, it returns where to carry on.
  */
 import type { OperatorContext, SweepOptions } from './context';
 import { managedTableNames, type Observer, type Snapshot } from './observe';
 import type { ReconcileOne } from './reconcile';
+import type { ReleaseOne } from './release/sweep-release';
 import { withRetry } from './retry';
 import { summarize, type SweepSummary, type TableResult } from './results';
 
@@ -31,7 +33,7 @@ async function pool<T>(items: AsyncIterable<T>, concurrency: number, worker: (it
   return !stopped;
 }
 
-export function createSweep(ctx: OperatorContext, observer: Observer, reconcileOne: ReconcileOne): Sweep {
+export function createSweep(ctx: OperatorContext, observer: Observer, reconcileOne: ReconcileOne, releaseOne: ReleaseOne): Sweep {
   const { deps, clock } = ctx;
   let sweepCursor: string | undefined;
 
@@ -50,11 +52,14 @@ export function createSweep(ctx: OperatorContext, observer: Observer, reconcileO
     }
   }
 
-  /** The names the sweep reconciles; every listed name is added to `seen`. */
+  /** The names the sweep reconciles, and the managed ones it releases; every listed name is added to `seen`. */
   async function* selected(startAfter: string | undefined, managed: Set<string>, seen: Set<string>): AsyncGenerator<string> {
     for await (const name of tableNames(startAfter)) {
       seen.add(name);
-      if (!deps.filter.includesName(name)) continue;
+      if (!deps.filter.includesName(name)) {
+        if (managed.has(name)) yield name; // left the scope: released
+        continue;
+      }
       // With a creator filter the sweep cannot know the creator: it keeps managed tables converged only.
       if (deps.filter.checksCreator && !managed.has(name)) continue;
       yield name;
@@ -63,7 +68,7 @@ export function createSweep(ctx: OperatorContext, observer: Observer, reconcileO
 
   /** Managed tables that no longer exist: clean up after them. */
   async function cleanUpGone(managed: Set<string>, seen: Set<string>, run: (name: string) => Promise<void>, deadline: number): Promise<void> {
-    const gone = [...managed].filter((name) => !seen.has(name) && deps.filter.includesName(name)).sort();
+    const gone = [...managed].filter((name) => !seen.has(name)).sort();
     await pool((async function* () { yield* gone; })(), deps.config.sweepConcurrency, run, () => clock.now() >= deadline);
   }
 
@@ -77,7 +82,8 @@ export function createSweep(ctx: OperatorContext, observer: Observer, reconcileO
     const results: TableResult[] = [];
     let lastLaunched: string | undefined;
     const run = async (name: string) => {
-      results.push(await reconcileOne(name, { dryRun, deadline, trigger: 'sweep' }, snapshot));
+      const options = { dryRun, deadline, trigger: 'sweep' };
+      results.push(await (deps.filter.includesName(name) ? reconcileOne(name, options, snapshot) : releaseOne(name, options, snapshot)));
     };
     const stopAt = deadline - deps.config.sweepTimeReserveSeconds * 1000;
     const complete = await pool(selected(startAfter, managed, seen), deps.config.sweepConcurrency, async (name) => {

@@ -4,6 +4,7 @@ import {
   ListTablesCommand,
   ListTagsOfResourceCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateTableCommand,
   type DynamoDBClient,
   type TableDescription,
@@ -65,6 +66,14 @@ export function createDynamoDbTablePort(client: DynamoDBClient): TablePort {
     },
     async tagTable(tableArn, tags) {
       await awsCall('TagResource', () => client.send(new TagResourceCommand({ ResourceArn: tableArn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
+    },
+    async untagTable(tableArn, keys) {
+      try {
+        await awsCall('UntagResource', () => client.send(new UntagResourceCommand({ ResourceArn: tableArn, TagKeys: keys })));
+      } catch (error) {
+        if (error instanceof AwsCallError && error.kind === ErrorKind.NotFound) return; // the table is gone, and its tags with it
+        throw error;
+      }
     },
     async listTags(tableArn) {
       const tags: Record<string, string> = {};

@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../../src/aws/clients';
 import { provisionLocalStack, type LocalStack } from '../../local/stack';
+import { startResponseServer } from '../support/cfn-response-server';
 import { useLocalAws } from '../support/local-aws';
 import { buildFunctions, invokeLocal, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, type BuiltFunction, type Invocation } from '../support/sam-local';
 
@@ -47,9 +48,9 @@ function functionEnv(logicalId: string): Record<string, string> {
   return env;
 }
 
-const FUNCTION_NAMES = () => ({ ForwarderFunction: stack.forwarderFunctionName, ReconcilerFunction: stack.reconcilerFunctionName, SnapshotFunction: stack.snapshotFunctionName });
+const FUNCTION_NAMES = () => ({ ForwarderFunction: stack.forwarderFunctionName, ReconcilerFunction: stack.reconcilerFunctionName, SnapshotFunction: stack.snapshotFunctionName, TeardownFunction: 'dms-event-bus-teardown' });
 
-async function invoke(logicalId: 'ForwarderFunction' | 'ReconcilerFunction' | 'SnapshotFunction', sample: string): Promise<Invocation> {
+async function invoke(logicalId: 'ForwarderFunction' | 'ReconcilerFunction' | 'SnapshotFunction' | 'TeardownFunction', sample: string): Promise<Invocation> {
   const resource = template.Resources[logicalId];
   const live = localAws().env;
   const invocation = await invokeLocal({
@@ -337,5 +338,34 @@ describe('sam local invoke ForwarderFunction', () => {
     const { events } = eventsForSample(await readStream(), 'stream-ttl-delete.json');
     // Assess
     expect(events).toEqual([expect.objectContaining({ operation: 'remove', ttlDeletion: true, new: null })]);
+  }, 120_000);
+});
+
+describe('sam local invoke TeardownFunction', () => {
+  it('cloudformation-teardown-delete.json releases every table the samples converged and answers SUCCESS to its ResponseURL', async () => {
+    // Prepare: the sample, pointed at the local stack and at a stand-in for the presigned S3 URL
+    expect((await mappingsOf(stack.forwarderFunctionArn)).length).toBeGreaterThan(0);
+    const server = await startResponseServer();
+    try {
+      const sample = JSON.parse(readFileSync(join(EVENTS, 'cloudformation-teardown-delete.json'), 'utf8'));
+      const signed = new URL(sample.ResponseURL);
+      const event = {
+        ...sample,
+        ResponseURL: server.url(`${signed.pathname}${signed.search}`),
+        ResourceProperties: { ...sample.ResourceProperties, ForwarderFunctionArn: stack.forwarderFunctionArn, ReconcilerFunctionName: stack.reconcilerFunctionName, ReconcilerTimeoutSeconds: '0' },
+      };
+      const eventPath = join(scratch, 'teardown-delete.json');
+      writeFileSync(eventPath, JSON.stringify(event));
+      // Act
+      const { outcome } = await invoke('TeardownFunction', eventPath);
+      // Assess
+      expect(outcome.ok && outcome.result).toEqual({ status: 'SUCCESS' });
+      expect(server.responses).toHaveLength(1);
+      expect(server.responses[0]!.body).toMatchObject({ Status: 'SUCCESS', RequestId: sample.RequestId, StackId: sample.StackId, LogicalResourceId: 'Teardown', PhysicalResourceId: sample.PhysicalResourceId });
+      expect(await mappingsOf(stack.forwarderFunctionArn)).toEqual([]);
+      expect(await scalableTargets('orders')).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   }, 120_000);
 });

@@ -68,6 +68,24 @@ describe.each(VARIANTS)('roles (%j)', (conditions) => {
     expect(resourcesFor(snapshot, 'sqs:SendMessage')).toEqual([getAtt('ReconcilerFailureQueue', 'Arn')]);
   });
 
+  it('the teardown function lists, releases, stops the reconciler and continues itself, nothing more', () => {
+    // Act
+    const teardown = grants('TeardownFunctionRole', conditions);
+    // Assess
+    expect(new Set(teardown.map((pair) => pair.action))).toEqual(
+      new Set([
+        'dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UntagResource',
+        'lambda:ListEventSourceMappings', 'lambda:DeleteEventSourceMapping', 'lambda:PutFunctionConcurrency', 'lambda:InvokeFunction',
+        'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies',
+        'application-autoscaling:DeregisterScalableTarget', 'application-autoscaling:DeleteScalingPolicy',
+        'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms', 'events:PutEvents',
+      ]),
+    );
+    expect(resourcesFor(teardown, 'dynamodb:UntagResource')).toEqual([DMS_TABLES]);
+    expect(resourcesFor(teardown, 'lambda:PutFunctionConcurrency')).toEqual([getAtt('ReconcilerFunction', 'Arn')]);
+    expect(resourcesFor(teardown, 'lambda:InvokeFunction')).toEqual([getAtt('TeardownFunction', 'Arn')]);
+  });
+
   it('dynamodb:ListStreams is granted on "*" alone (it has no resource-level permissions)', () => {
     // Act
     const forwarder = grants('ForwarderFunctionRole', conditions);
@@ -77,10 +95,10 @@ describe.each(VARIANTS)('roles (%j)', (conditions) => {
 });
 
 describe('bundles', () => {
-  it('npm run build and sam build produce one dist/<folder> per function: forwarder, reconciler, snapshot', () => {
+  it('npm run build and sam build produce one dist/<folder> per function: forwarder, reconciler, snapshot, teardown', () => {
     // Act
     const folders = Object.fromEntries(functionBuilds(TEMPLATE_PATH).map((build) => [build.logicalId, functionDirName(build)]));
     // Assess
-    expect(folders).toEqual({ ForwarderFunction: 'forwarder', ReconcilerFunction: 'reconciler', SnapshotFunction: 'snapshot' });
+    expect(folders).toEqual({ ForwarderFunction: 'forwarder', ReconcilerFunction: 'reconciler', SnapshotFunction: 'snapshot', TeardownFunction: 'teardown' });
   });
 });

@@ -16,6 +16,7 @@ import { FORWARDER_ENV, loadForwarderConfig } from '../../src/config/forwarder';
 import { ORIGIN_ENV } from '../../src/config/origin';
 import { OBSERVABILITY_ENV } from '../../src/config/observability';
 import { RECONCILER_ENV, loadReconcilerConfig } from '../../src/config/reconciler';
+import { TEARDOWN_ENV } from '../../src/config/teardown';
 import { buildFunctions, loadHandler, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, TEMPLATE_PATH, type BuiltFunction } from '../support/sam-local';
 
 /** Environment variables each config module reads; a bundle that contains the module reads them. */
@@ -26,6 +27,7 @@ const CONFIG_ENV: Record<string, readonly string[]> = {
   'src/config/backfill-starter.ts': Object.values(BACKFILL_STARTER_ENV),
   'src/config/origin.ts': ORIGIN_ENV,
   'src/config/observability.ts': OBSERVABILITY_ENV,
+  'src/config/teardown.ts': TEARDOWN_ENV,
 };
 
 /** Variables Lambda sets itself: code may read them, the template must not declare them. */
@@ -65,7 +67,7 @@ const CONDITION_VARIANTS = [
   { HasStreamCmk: true, CreateTrail: false, HasAlarmEmail: true, ProvisionedStream: true },
 ];
 
-const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction'] as const;
+const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction', 'TeardownFunction'] as const;
 
 const template = loadProjectTemplate();
 let translated: Record<string, any>;
@@ -230,7 +232,8 @@ describe('IAM', () => {
       }
       needed.push({ action: 'sqs:SendMessage', why: "the mappings' on-failure destination is written with the target function's role" });
     }
-    if (translated.Resources[logicalId].Properties.EventInvokeConfig || translated.Resources[`${logicalId}EventInvokeConfig`]) {
+    const invokeConfig = translated.Resources[`${logicalId}EventInvokeConfig`]?.Properties ?? translated.Resources[logicalId].Properties.EventInvokeConfig;
+    if (invokeConfig?.DestinationConfig?.OnFailure) {
       needed.push({ action: 'sqs:SendMessage', why: 'asynchronous-invocation on-failure destination' });
     }
     if (code.has('application-autoscaling:RegisterScalableTarget')) {
@@ -239,6 +242,11 @@ describe('IAM', () => {
     if (code.has('application-autoscaling:PutScalingPolicy')) {
       for (const action of ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms']) {
         needed.push({ action, why: 'target tracking policies create and delete their CloudWatch alarms with the caller permissions' });
+      }
+    }
+    if (code.has('application-autoscaling:DeleteScalingPolicy') || code.has('application-autoscaling:DeregisterScalableTarget')) {
+      for (const action of ['cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms']) {
+        needed.push({ action, why: 'deleting a target tracking policy deletes its CloudWatch alarms with the caller permissions' });
       }
     }
     if (conditions.HasStreamCmk && code.has('kinesis:PutRecords')) {
@@ -267,15 +275,28 @@ describe('IAM', () => {
     expect(result).toEqual({ missing: [], unused: [], problems: [] });
   });
 
-  it('event source mapping permissions are limited to the forwarder by lambda:FunctionArn', () => {
+  it.each(['ReconcilerFunctionRole', 'TeardownFunctionRole'])('%s: event source mapping permissions are limited to the forwarder by lambda:FunctionArn', (role) => {
     // Prepare
-    const { statements } = rolePolicyStatements(translated, 'ReconcilerFunctionRole', CONDITION_VARIANTS[0]);
+    const { statements } = rolePolicyStatements(translated, role, CONDITION_VARIANTS[0]);
     const mappingStatements = statements.filter((statement) =>
       ([] as string[]).concat(statement.Action as string[]).some((action) => /^lambda:(Create|Update|Delete|Get)EventSourceMapping$/.test(action)),
     );
     // Assess
     expect(mappingStatements.length).toBeGreaterThan(0);
     for (const statement of mappingStatements) expect(statement.Condition).toEqual({ StringEquals: { 'lambda:FunctionArn': forwarderArn } });
+  });
+
+  it('the teardown role may only stop the reconciler, and creates nothing a release does not need', () => {
+    // Prepare
+    const { statements } = rolePolicyStatements(translated, 'TeardownFunctionRole', CONDITION_VARIANTS[0]);
+    const actions = statements.flatMap((statement) => ([] as string[]).concat(statement.Action as string[]));
+    const resourceOf = (action: string) => statements.filter((statement) => ([] as string[]).concat(statement.Action as string[]).includes(action)).map((statement) => statement.Resource);
+    // Assess
+    expect(resourceOf('lambda:PutFunctionConcurrency')).toEqual([{ 'Fn::GetAtt': ['ReconcilerFunction', 'Arn'] }]);
+    expect(resourceOf('lambda:InvokeFunction')).toEqual([{ 'Fn::GetAtt': ['TeardownFunction', 'Arn'] }]);
+    for (const creating of ['lambda:CreateEventSourceMapping', 'application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'dynamodb:TagResource']) {
+      expect(actions).not.toContain(creating);
+    }
   });
 
   it('the service-linked role may only be created for DynamoDB auto scaling', () => {
@@ -351,7 +372,7 @@ describe('triggers', () => {
 
 describe('metrics', () => {
   /** Each function's EMF `service` dimension. */
-  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction' };
+  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction', teardown: 'TeardownFunction' };
 
   /** String literals in a function's sources; a template literal counts by its text before the first `${`. */
   function literals(logicalId: string): { exact: Set<string>; prefixes: string[] } {
@@ -393,5 +414,30 @@ describe('metrics', () => {
     // Assess
     expect(pairs.length).toBeGreaterThan(5);
     expect(unknown).toEqual([]);
+  });
+});
+
+describe('teardown custom resource', () => {
+  const teardown = template.Resources.Teardown;
+
+  it('is deleted before the forwarder, the reconciler and its own continuation policy', () => {
+    // Assess: CloudFormation deletes a resource before the resources it references or depends on
+    expect(teardown.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': ['TeardownFunction', 'Arn'] });
+    expect(teardown.Properties.ForwarderFunctionArn).toEqual({ 'Fn::GetAtt': ['ForwarderFunction', 'Arn'] });
+    expect(teardown.Properties.ReconcilerFunctionName).toEqual({ Ref: 'ReconcilerFunction' });
+    expect(teardown.DependsOn).toContain('TeardownSelfInvokePolicy');
+  });
+
+  it('waits out exactly the reconciler timeout, and CloudFormation waits the maximum hour for it', () => {
+    // Assess
+    expect(Number(teardown.Properties.ReconcilerTimeoutSeconds)).toBe(template.Resources.ReconcilerFunction.Properties.Timeout);
+    expect(teardown.Properties.ServiceTimeout).toBe(3600);
+    expect(template.Resources.TeardownFunction.Properties.Timeout).toBe(900);
+  });
+
+  it('keeps the streams by default (DisableStreamsOnDelete false)', () => {
+    // Assess
+    expect(template.Parameters.DisableStreamsOnDelete.Default).toBe('false');
+    expect(teardown.Properties.DisableStreams).toEqual({ Ref: 'DisableStreamsOnDelete' });
   });
 });

@@ -194,6 +194,11 @@ export class FakeAws {
       if (!table) throw new AwsCallError(ErrorKind.NotFound, 'TagResource', 'ResourceNotFoundException', arn);
       Object.assign(table.tags, tags);
     },
+    untagTable: async (arn, keys) => {
+      await this.call('UntagResource');
+      const table = [...this.tables.values()].find((t) => t.arn === arn);
+      for (const key of keys) if (table) delete table.tags[key];
+    },
     listTags: async (arn) => {
       await this.call('ListTagsOfResource');
       return { ...([...this.tables.values()].find((t) => t.arn === arn)?.tags ?? {}) };
