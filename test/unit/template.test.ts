@@ -16,6 +16,7 @@ import { FORWARDER_ENV, loadForwarderConfig } from '../../src/config/forwarder';
 import { ORIGIN_ENV } from '../../src/config/origin';
 import { OBSERVABILITY_ENV } from '../../src/config/observability';
 import { RECONCILER_ENV, loadReconcilerConfig } from '../../src/config/reconciler';
+import { REDRIVER_ENV, loadRedriverConfig } from '../../src/config/redriver';
 import { buildFunctions, loadHandler, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, TEMPLATE_PATH, type BuiltFunction } from '../support/sam-local';
 
 /** Environment variables each config module reads; a bundle that contains the module reads them. */
@@ -26,6 +27,7 @@ const CONFIG_ENV: Record<string, readonly string[]> = {
   'src/config/backfill-starter.ts': Object.values(BACKFILL_STARTER_ENV),
   'src/config/origin.ts': ORIGIN_ENV,
   'src/config/observability.ts': OBSERVABILITY_ENV,
+  'src/config/redriver.ts': REDRIVER_ENV,
 };
 
 /** Variables Lambda sets itself: code may read them, the template must not declare them. */
@@ -65,7 +67,7 @@ const CONDITION_VARIANTS = [
   { HasStreamCmk: true, CreateTrail: false, HasAlarmEmail: true, ProvisionedStream: true },
 ];
 
-const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction'] as const;
+const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction', 'RedriverFunction'] as const;
 
 const template = loadProjectTemplate();
 let translated: Record<string, any>;
@@ -214,6 +216,7 @@ describe('environment', () => {
       snapshotFunctionName: envJson.ReconcilerFunction!.SNAPSHOT_FUNCTION_NAME,
     });
     expect(loadBackfillConfig(snapshot).stateTable).toBe(envJson.SnapshotFunction!.BACKFILL_STATE_TABLE);
+    expect(loadRedriverConfig(localEnvironment(template, 'RedriverFunction', envJson).env).queueUrl).toBe(envJson.RedriverFunction!.DEAD_LETTER_QUEUE_URL);
   });
 });
 
@@ -229,6 +232,14 @@ describe('IAM', () => {
         needed.push({ action, why: "Lambda's event source mapping poller reads the DynamoDB stream with the target function's role" });
       }
       needed.push({ action: 'sqs:SendMessage', why: "the mappings' on-failure destination is written with the target function's role" });
+    }
+    const sqsMappings = Object.values(translated.Resources as Record<string, any>).filter(
+      (resource) => resource.Type === 'AWS::Lambda::EventSourceMapping' && resource.Properties.FunctionName?.Ref === logicalId && JSON.stringify(resource.Properties.EventSourceArn).includes('Queue'),
+    );
+    if (sqsMappings.length > 0) {
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+        needed.push({ action, why: "Lambda's SQS event source mapping polls the queue with the target function's role" });
+      }
     }
     if (translated.Resources[logicalId].Properties.EventInvokeConfig || translated.Resources[`${logicalId}EventInvokeConfig`]) {
       needed.push({ action: 'sqs:SendMessage', why: 'asynchronous-invocation on-failure destination' });
@@ -351,7 +362,7 @@ describe('triggers', () => {
 
 describe('metrics', () => {
   /** Each function's EMF `service` dimension. */
-  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction' };
+  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction', redriver: 'RedriverFunction' };
 
   /** String literals in a function's sources; a template literal counts by its text before the first `${`. */
   function literals(logicalId: string): { exact: Set<string>; prefixes: string[] } {
@@ -393,5 +404,39 @@ describe('metrics', () => {
     // Assess
     expect(pairs.length).toBeGreaterThan(5);
     expect(unknown).toEqual([]);
+  });
+});
+
+describe('nothing lost', () => {
+  it('the redriver consumes only the forwarder dead-letter queue, with partial batch responses, and may wait the visibility timeout out', () => {
+    // Prepare
+    const mapping = template.Resources.RedriverDeadLetterMapping.Properties;
+    const queue = template.Resources.ForwarderDeadLetterQueue.Properties;
+    // Assess
+    expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['ForwarderDeadLetterQueue', 'Arn'] });
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    // Lambda: the queue's visibility timeout must be at least the function timeout (six times recommended).
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * template.Resources.RedriverFunction.Properties.Timeout);
+    expect(queue.MessageRetentionPeriod).toBeGreaterThan(24 * 3600);
+  });
+
+  it('the mapping defaults retry until success and never split batches', () => {
+    // Assess
+    expect(template.Parameters.EsmMaxRetryAttempts.Default).toBe(-1);
+    expect(template.Parameters.EsmMaxRecordAgeSeconds.Default).toBe(-1);
+    expect(template.Parameters.EsmBisectOnError.Default).toBe('false');
+    expect(loadReconcilerConfig({ FORWARDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:f' }).mapping).toMatchObject({ maxRetryAttempts: -1, maxRecordAgeSeconds: -1, bisectOnError: false });
+  });
+
+  it.each([
+    ['ForwarderIteratorAgeWarningAlarm', 'IteratorAge', 3_600_000],
+    ['ForwarderIteratorAgeCriticalAlarm', 'IteratorAge', 21_600_000],
+    ['ForwarderDeadLetterAgeWarningAlarm', 'ApproximateAgeOfOldestMessage', 3_600],
+    ['ForwarderDeadLetterAgeCriticalAlarm', 'ApproximateAgeOfOldestMessage', 21_600],
+  ])('%s escalates on %s above %s, well before the 24 h stream retention', (logicalId, metric, threshold) => {
+    // Prepare
+    const alarm = template.Resources[logicalId].Properties;
+    // Assess
+    expect(alarm).toMatchObject({ MetricName: metric, Threshold: threshold, Statistic: 'Maximum', AlarmActions: [{ Ref: 'AlarmTopic' }] });
   });
 });
