@@ -8,6 +8,7 @@
  *   sweep                 reconcile every table in scope now (same)
  *   tail                  follow the change stream
  *   backfill <table>      start a backfill by hand
+ *   redrive               redrive the forwarder's dead-letter queue by hand
  *   local                 the local pipeline (= npm start)
  */
 import '../local/esm-interop'; // first: lets the handlers' @middy/core (ESM-only) load under tsx
@@ -45,6 +46,7 @@ Commands:
   sweep                  reconcile every table in scope now
   tail                   follow the Kinesis change stream and print the events
   backfill <table>       start a backfill of the table's rows (snapshot events)
+  redrive                redrive every range on the forwarder's dead-letter queue to Kinesis (--dry-run: change nothing)
   local                  run the whole pipeline on local emulators (same as npm start; see local --help)
 
 Options:
@@ -58,10 +60,13 @@ Options:
   --lag-window <s>       status: read the change stream's last <s> seconds for the lag per table (default 60)
   --from-start           tail from the oldest record kept instead of from now
   --force                backfill again even if one finished
+  --queue-url <url>      the forwarder's dead-letter queue for redrive (default: FORWARDER_DLQ_URL)
+  --dry-run              redrive: read and convert the ranges, publish, announce and delete nothing
   -h, --help
 
 Configuration: the reconciler's environment variables (FORWARDER_FUNCTION_ARN, TABLE_INCLUDE_PATTERNS,
-TABLE_EXCLUDE_PATTERNS, CAPACITY_MODE, ESM_*, BACKFILL_STATE_TABLE, KINESIS_STREAM_NAME, ...) apply here too.`;
+TABLE_EXCLUDE_PATTERNS, CAPACITY_MODE, ESM_*, BACKFILL_STATE_TABLE, KINESIS_STREAM_NAME, ...) apply here too;
+redrive reads FORWARDER_DLQ_URL (the stack output ForwarderDeadLetterQueueUrl), KINESIS_STREAM_NAME and EVENT_BUS_NAME.`;
 
 export interface CliIo {
   out(text: string): void;
@@ -73,6 +78,7 @@ export interface CliIo {
 type Values = {
   json?: boolean; local?: boolean; region?: string; forwarder?: string; invoke?: boolean; 'function-name'?: string;
   'stream-name'?: string; 'lag-window'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
+  'queue-url'?: string; 'dry-run'?: boolean;
 };
 
 const OPTIONS = {
@@ -86,6 +92,8 @@ const OPTIONS = {
   'lag-window': { type: 'string' },
   'from-start': { type: 'boolean' },
   force: { type: 'boolean' },
+  'queue-url': { type: 'string' },
+  'dry-run': { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -335,6 +343,11 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
         throw error;
       }
       return 0;
+    }
+    case 'redrive': {
+      if (args.length > 0) throw new UsageError('redrive takes no arguments (the queue comes from --queue-url or FORWARDER_DLQ_URL)');
+      const { runRedriveCommand } = await import('./commands/redrive');
+      return runRedriveCommand({ queueUrl: values['queue-url'], streamName: values['stream-name'], dryRun: Boolean(values['dry-run']), json: Boolean(values.json), verbose: Boolean(values.verbose), env: process.env, out: io.out, err: io.err });
     }
     default:
       throw new UsageError(`unknown command "${name}"`);
