@@ -354,6 +354,17 @@ describe('triggers', () => {
     expect(matches(reconcilerEvents.TableApiCalls.Properties.Pattern, s3)).toBe(false);
   });
 
+  it('the Changes Lost rule on the announcement bus matches events/changes-lost.json and nothing the reconciler announces', () => {
+    // Prepare
+    const rule = reconcilerEvents.ChangesLost.Properties;
+    const sample = events('changes-lost.json');
+    // Act & Assess
+    expect(rule.EventBusName).toEqual({ Ref: 'EventBusName' });
+    expect(matches(rule.Pattern, sample)).toBe(true);
+    expect(matches(rule.Pattern, { ...sample, 'detail-type': 'Table Ready' })).toBe(false);
+    expect(matches(rule.Pattern, { ...sample, source: 'aws.dynamodb' })).toBe(false);
+  });
+
   it('the sweep schedule delivers exactly events/scheduled-sweep.json', () => {
     // Act & Assess
     expect(JSON.parse(reconcilerEvents.Sweep.Properties.Input)).toEqual(events('scheduled-sweep.json'));
