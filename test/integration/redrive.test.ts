@@ -7,96 +7,38 @@
  * the queue empties, and a consumer following the merge rule ends equal to a Scan. A poison
  * record in a batch becomes one marker in place and holds nothing back.
  */
-import { CreateTableCommand, DeleteItemCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
-import { createHandler as createForwarder } from '../../forwarder';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { createHandler as createRedriver } from '../../redriver';
-import { createDynamoDbClient, createDynamoDbStreamsClient, createKinesisClient, createLambdaClient } from '../../src/aws/clients';
-import { loadForwarderConfig } from '../../src/config/forwarder';
+import { createDynamoDbClient, createKinesisClient } from '../../src/aws/clients';
 import { loadRedriverConfig } from '../../src/config/redriver';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
-import { createKinesisPort, createPublisher } from '../../src/publisher';
-import { createMotoBackedEsmApi } from '../../local/esm-api';
-import { startLambdaFront, type LambdaFront } from '../../local/lambda-front';
-import { createMappingSource, createPoller, createSqsDestination, createStreamReader, localContext, type Poller } from '../../local/poller';
-import { LOCAL_ACCOUNT_ID, provisionLocalStack, type LocalStack } from '../../local/stack';
+import { createPublisher } from '../../src/publisher';
+import { localContext } from '../../local/poller';
 import { useLocalAws } from '../support/local-aws';
 import { MergeFold } from '../support/merge-rule';
-import { deliverOnce, queueDepth, readAllEvents, scanTable, withOutage } from '../support/redrive-harness';
+import { eventually, startForwarderPipeline, type ForwarderPipeline } from '../support/forwarder-pipeline';
+import { deliverOnce, queueDepth, readAllEvents, scanTable } from '../support/redrive-harness';
 
 jest.setTimeout(180_000);
 const localAws = useLocalAws();
-const quiet = () => ({ logger: createLogger({ service: 'test', write: () => undefined }), metrics: createMetrics({ service: 'test', write: () => undefined }) });
-
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('nothing lost when retries run out', () => {
-  let stack: LocalStack;
-  let front: LambdaFront;
-  let lambda: LambdaClient;
-  let poller: Poller;
-  const kinesisPort = () => withOutage(createKinesisPort({ client: createKinesisClient(), streamName: stack.streamName }));
-  let port: ReturnType<typeof kinesisPort>;
-  const sqs = new SQSClient({});
-
+  let pipeline: ForwarderPipeline;
   beforeAll(async () => {
-    const aws = localAws();
-    stack = await provisionLocalStack(
-      { dynamodb: createDynamoDbClient(), kinesis: createKinesisClient(), lambda: createLambdaClient(), sqs },
-      { motoUrl: aws.motoUrl, region: aws.region, shardCount: 1 },
-    );
-    port = kinesisPort();
-    const forwarder = createForwarder({
-      config: { ...loadForwarderConfig({ KINESIS_STREAM_NAME: stack.streamName, PUBLISH_MAX_ATTEMPTS: '2' }), maxRecordBytes: 2_048 },
-      publisher: createPublisher({ port, maxAttempts: 2, baseDelayMs: 1, limits: { maxRecordBytes: 2_048 } }),
-      ...quiet(),
-      logger: createLogger({ service: 'forwarder', write: (line) => void (process.env.DEBUG_POLLER && process.stderr.write(`${line}\n`)) }),
-    });
-    const esm = createMotoBackedEsmApi({ motoUrl: aws.motoUrl, region: aws.region, accountId: LOCAL_ACCOUNT_ID });
-    const functions = { [stack.forwarderFunctionName]: (event: unknown, context: Context) => forwarder(event as never, context) as Promise<unknown> };
-    front = await startLambdaFront({ upstreamUrl: aws.motoUrl, esm, functions, region: aws.region, accountId: LOCAL_ACCOUNT_ID });
-    lambda = new LambdaClient({ endpoint: front.url });
-    poller = createPoller({
-      mappings: createMappingSource(lambda), streams: createStreamReader(createDynamoDbStreamsClient()), destination: createSqsDestination(sqs),
-      functions, region: aws.region, logger: createLogger({ service: 'poller', level: 'DEBUG', write: (line) => process.env.DEBUG_POLLER && process.stderr.write(line + '\n') }), pollIntervalMs: 50, mappingRefreshMs: 200, retryDelayMs: () => 10, reportResult: (uuid, result) => esm.recordResult(uuid, result),
-    });
-    poller.start();
+    pipeline = await startForwarderPipeline(localAws(), { maxRecordBytes: 2_048 });
   });
-  afterAll(async () => {
-    await poller?.stop();
-    await front?.stop();
-  });
-
-  async function tableWithMapping(name: string): Promise<string> {
-    const ddb = createDynamoDbClient();
-    await ddb.send(new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
-    const { TableDescription } = await ddb.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }));
-    // A user-chosen finite retry count (the default retries until success): the ranges go to the dead-letter queue.
-    await lambda.send(new CreateEventSourceMappingCommand({
-      FunctionName: stack.forwarderFunctionArn, EventSourceArn: TableDescription!.LatestStreamArn!, StartingPosition: 'TRIM_HORIZON', BatchSize: 10,
-      MaximumRetryAttempts: 1, BisectBatchOnFunctionError: false, FunctionResponseTypes: ['ReportBatchItemFailures'], DestinationConfig: { OnFailure: { Destination: stack.forwarderDlqArn } },
-    }));
-    await poller.refresh();
-    return TableDescription!.LatestStreamArn!;
-  }
+  afterAll(async () => pipeline?.stop());
 
   const put = (table: string, id: string, v: number) => createDynamoDbClient().send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, v: { N: String(v) }, tag: { S: `t${v}` } } }));
   const remove = (table: string, id: string) => createDynamoDbClient().send(new DeleteItemCommand({ TableName: table, Key: { id: { S: id } } }));
 
   it('redrives every change once Kinesis recovers, empties the queue, and the merge rule ends equal to a Scan', async () => {
     // Prepare: 3 changes before the outage, 36 during it (puts, overwrites, deletes of 8 items)
-    await tableWithMapping('accounts');
+    const { stack, poller, port, sqs } = pipeline;
+    await pipeline.tableWithMapping('accounts');
     for (let i = 0; i < 3; i++) await put('accounts', `k${i}`, i);
     await eventually(() => (poller.stats().recordsProcessed >= 3 ? true : undefined));
     port.outage.down = true;
@@ -162,7 +104,8 @@ describe('nothing lost when retries run out', () => {
 
   it('publishes a poison record mid-batch as one marker in place; every other record arrives, in order', async () => {
     // Prepare: a key so long that even the keys-only event exceeds the 2 KiB record limit
-    await tableWithMapping('parcels');
+    const { stack, poller } = pipeline;
+    await pipeline.tableWithMapping('parcels');
     const poison = `p${'x'.repeat(1_500)}`;
     const discarded = poller.stats().recordsDiscarded;
     const ids = ['a', 'b', poison, 'c', 'd'];
