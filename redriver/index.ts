@@ -8,6 +8,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDynamoDbStreamsClient, createEventBridgeClient, createKinesisClient, createSqsClient } from '../src/aws/clients';
+import { compileOriginOptions } from '../src/change-event';
 import type { Env } from '../src/config/env';
 import { loadRedriverConfig, type RedriverConfig } from '../src/config/redriver';
 import { MalformedInputError } from '../src/errors';
@@ -18,8 +19,6 @@ import { createEventBridgeLossAnnouncer, type LossAnnouncer } from './announcer'
 import { createSqsVisibility, type VisibilityPort } from './backoff';
 import { handleMessages } from './handle-messages';
 import { createStreamRangeReader, type StreamRangeReader } from './range-reader';
-
-const SERVICE = 'redriver';
 
 /** Everything the handler needs; each part defaults to the real thing, built on first use. */
 export interface RedriverDeps {
@@ -40,8 +39,8 @@ function wire(deps: RedriverDeps): Wired {
   const config = deps.config ?? loadRedriverConfig(deps.env ?? process.env);
   return {
     config,
-    logger: deps.logger ?? createLogger({ service: SERVICE, level: config.logLevel }),
-    metrics: deps.metrics ?? createMetrics({ service: SERVICE, namespace: config.metricsNamespace }),
+    logger: deps.logger ?? createLogger({ service: config.serviceName, level: config.logLevel }),
+    metrics: deps.metrics ?? createMetrics({ service: config.serviceName, namespace: config.metricsNamespace }),
     publisher:
       deps.publisher ??
       createPublisher({
@@ -69,7 +68,8 @@ export function createHandler(deps: RedriverDeps = {}) {
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const deadline = remaining === undefined ? undefined : now() + remaining - wired.config.safetyMarginMs;
     const logger = wired.logger.child({ awsRequestId: context?.awsRequestId });
-    return handleMessages(event.Records, { ...wired, logger, maxRecordBytes: wired.config.maxRecordBytes, now }, { ...(deadline === undefined ? {} : { deadline }) });
+    const origin = compileOriginOptions(wired.config.origin);
+    return handleMessages(event.Records, { ...wired, logger, maxRecordBytes: wired.config.maxRecordBytes, origin, now }, { ...(deadline === undefined ? {} : { deadline }) });
   };
   return middy<SQSEvent, SQSBatchResponse>(redrive).use(flushMetrics(() => wired?.metrics));
 }

@@ -5,7 +5,7 @@
  * every record of the range is on Kinesis, or the loss is announced.
  * Shared by the redriver function and `dms-event-bus redrive`.
  */
-import { convertStreamRecords } from '../src/change-event';
+import { convertStreamRecords, type CompiledOriginOptions } from '../src/change-event';
 import { describeError, MalformedInputError } from '../src/errors';
 import type { Logger } from '../src/observability/logger';
 import type { Metrics } from '../src/observability/metrics';
@@ -59,6 +59,8 @@ export interface RedriveDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly maxRecordBytes: number;
+  /** The forwarder's origin settings (default: the documented DMS header names). */
+  readonly origin?: CompiledOriginOptions;
   readonly now?: () => number;
 }
 
@@ -112,7 +114,7 @@ export async function redriveMessage(body: string, deps: RedriveDeps, options: R
     return result({ outcome: RedriveOutcome.Retry, pointer, error: `reading the stream failed: ${describeError(error).message}` });
   }
 
-  const { events, unconvertible } = convertStreamRecords(records, { maxRecordBytes: deps.maxRecordBytes, redriven: true });
+  const { events, unconvertible } = convertStreamRecords(records, { maxRecordBytes: deps.maxRecordBytes, redriven: true, ...(deps.origin ? { origin: deps.origin } : {}) });
   for (const bad of unconvertible) {
     log.error('redriven record cannot be converted; publishing an unconvertible marker instead', { eventID: bad.eventID, sequenceNumber: bad.sequenceNumber, reason: bad.reason, error: describeError(bad.error) });
   }
