@@ -1,7 +1,7 @@
 /**
- * The consumer merge rule, exactly as the project defines it (docs/change-events.md), for
- * tests: folds change events of any arrival order into per-table item state. A local helper
- * until the consumer kit's Materializer (same rule) is on main.
+ * The consumer merge rule, exactly as the project defines it (docs/change-events.md), spelled
+ * out independently of the consumer kit's Materializer (src/consumer): the property test folds
+ * every history with both, so each checks the other.
  *
  * 1. Stream generation first: the label after `/stream/` in source.streamArn, compared as
  *    text, null oldest; a newer stream's event wins over anything from an older stream.
@@ -110,4 +110,9 @@ export class MergeFold {
     for (const [key, version] of this.tables.get(table)?.versions ?? []) if (version.item !== null) out.set(key, version.item);
     return out;
   }
+}
+
+/** The items of a table's state as sorted canonical JSON: compares states whatever their key format. */
+export function itemSet(items: Iterable<unknown>): string[] {
+  return [...items].map(canonical).sort();
 }

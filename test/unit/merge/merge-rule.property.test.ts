@@ -12,7 +12,8 @@
 import fc from 'fast-check';
 import { encodeChangeEvent, encodeUnconvertibleEvent, type ChangeEventV1, type ChangeFields, type JsonValue } from '../../../src/change-event';
 import { MalformedInputError } from '../../../src/errors';
-import { HEAL_MARGIN_MS, itemKeyOf, MergeFold } from '../../support/merge-rule';
+import { Materializer } from '../../../src/consumer';
+import { HEAL_MARGIN_MS, itemKeyOf, itemSet, MergeFold } from '../../support/merge-rule';
 import { parseValidEvent } from '../../fixtures/forwarder/validate-event';
 
 const TABLE = 'orders';
@@ -112,10 +113,15 @@ describe('the merge rule', () => {
         // Any arrival order: a seeded shuffle.
         const order = shuffle(events, s.seed);
         const fold = new MergeFold();
-        for (const event of order) fold.apply(event);
+        const kit = new Materializer();
+        for (const event of order) {
+          fold.apply(event);
+          kit.apply(event as never);
+        }
 
         const expected = new Map<string, JsonValue>([...state].map(([key, value]) => [itemKeyOf({ id: key }), { id: key, v: String(value) }]));
         expect(Object.fromEntries(fold.items(TABLE))).toEqual(Object.fromEntries(expected));
+        expect(itemSet(kit.items(TABLE).values())).toEqual(itemSet(expected.values()));
       }),
       { numRuns: 300 },
     );
