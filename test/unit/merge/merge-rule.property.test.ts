@@ -6,8 +6,8 @@
  *
  * Excluded, and documented as limits: a lost `remove` that was the key's last change (a Scan
  * returns no deleted item, so no heal snapshot supersedes it), and a non-heal snapshot read
- * after a heal (rule 3 makes a stream event older than the loss beat it, while the heal beats
- * that event: the outcome then depends on arrival order).
+ * after a heal (without rule 4's carried heal cutoff, which the helper here leaves out, the
+ * outcome depends on arrival order; the consumer kit's own tests cover that case).
  */
 import fc from 'fast-check';
 import { encodeChangeEvent, encodeUnconvertibleEvent, type ChangeEventV1, type ChangeFields, type JsonValue } from '../../../src/change-event';
