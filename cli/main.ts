@@ -10,6 +10,7 @@
  *   backfill <table>      start a backfill by hand
  *   release <table...>    take back what the reconciler created on tables (cli/commands/release.ts)
  *   uninstall             release every managed table (cli/commands/uninstall.ts)
+ *   redrive               redrive the forwarder's dead-letter queue by hand
  *   local                 the local pipeline (= npm start)
  */
 import '../local/esm-interop'; // first: lets the handlers' @middy/core (ESM-only) load under tsx
@@ -52,6 +53,7 @@ Commands:
   backfill <table>       start a backfill of the table's rows (snapshot events)
   release <table...>     take back what the reconciler created on tables out of scope (mappings, scaling, tags)
   uninstall              release every managed table, as deleting the stack does (stops the deployed reconciler)
+  redrive                redrive every range on the forwarder's dead-letter queue to Kinesis (--dry-run: change nothing)
   local                  run the whole pipeline on local emulators (same as npm start; see local --help)
 
 Options:
@@ -66,12 +68,14 @@ Options:
   --from-start           tail from the oldest record kept instead of from now
   --force                backfill again even if one finished; release a table still in scope
   --disable-stream       release/uninstall: also disable the streams the reconciler enabled (never others)
-  --dry-run              release/uninstall: show what would be released, changing nothing
+  --dry-run              release/uninstall: show what would be released; redrive: read and convert the ranges, publish, announce and delete nothing
   --yes                  uninstall: really do it (without it, uninstall only shows what it would do)
+  --queue-url <url>      the forwarder's dead-letter queue for redrive (default: FORWARDER_DLQ_URL)
   -h, --help
 
 Configuration: the reconciler's environment variables (FORWARDER_FUNCTION_ARN, TABLE_INCLUDE_PATTERNS,
-TABLE_EXCLUDE_PATTERNS, CAPACITY_MODE, ESM_*, BACKFILL_STATE_TABLE, KINESIS_STREAM_NAME, ...) apply here too.`;
+TABLE_EXCLUDE_PATTERNS, CAPACITY_MODE, ESM_*, BACKFILL_STATE_TABLE, KINESIS_STREAM_NAME, ...) apply here too;
+redrive reads FORWARDER_DLQ_URL (the stack output ForwarderDeadLetterQueueUrl), KINESIS_STREAM_NAME and EVENT_BUS_NAME.`;
 
 export interface CliIo {
   out(text: string): void;
@@ -83,7 +87,7 @@ export interface CliIo {
 type Values = {
   json?: boolean; local?: boolean; region?: string; forwarder?: string; invoke?: boolean; 'function-name'?: string;
   'stream-name'?: string; 'lag-window'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
-  'disable-stream'?: boolean; 'dry-run'?: boolean; yes?: boolean;
+  'disable-stream'?: boolean; 'dry-run'?: boolean; yes?: boolean; 'queue-url'?: string;
 };
 
 const OPTIONS = {
@@ -100,6 +104,7 @@ const OPTIONS = {
   'disable-stream': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean' },
+  'queue-url': { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -363,6 +368,11 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       return runRelease(args, { disableStream: Boolean(values['disable-stream']), force: Boolean(values.force) }, commandContext(values, io));
     case 'uninstall':
       return runUninstall(args, { yes: Boolean(values.yes), disableStream: Boolean(values['disable-stream']), ...functionNameOf(values) }, commandContext(values, io));
+    case 'redrive': {
+      if (args.length > 0) throw new UsageError('redrive takes no arguments (the queue comes from --queue-url or FORWARDER_DLQ_URL)');
+      const { runRedriveCommand } = await import('./commands/redrive');
+      return runRedriveCommand({ queueUrl: values['queue-url'], streamName: values['stream-name'], dryRun: Boolean(values['dry-run']), json: Boolean(values.json), verbose: Boolean(values.verbose), env: process.env, out: io.out, err: io.err });
+    }
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

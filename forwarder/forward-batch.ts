@@ -1,8 +1,8 @@
 /**
- * One DynamoDB Streams batch to Kinesis: convert each record to a change event (in order,
- * up to the first one that cannot be converted), publish them, and name the first record
- * not known to be on Kinesis so Lambda retries from there. Never reports success for a
- * record that is not written.
+ * One DynamoDB Streams batch to Kinesis: convert each record to a change event (or, when it
+ * cannot be converted, to an `unconvertible` marker), publish them in order, and name the
+ * first record not known to be on Kinesis so Lambda retries from there. Never reports
+ * success for a record that is not written; only Kinesis (or IAM) can fail a batch.
  */
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import {
@@ -10,7 +10,9 @@ import {
   changeFieldsFromStreamRecord,
   compileOriginOptions,
   encodeChangeEvent,
+  encodeUnconvertibleEvent,
   Operation,
+  unconvertibleReasonOf,
   type CompiledOriginOptions,
   type DynamoDbStreamRecord,
   type EncodedChangeEvent,
@@ -102,19 +104,20 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
   const { logger, metrics } = deps;
   metrics.add(ForwarderMetric.RecordsIn, records.length);
 
-  // Convert in order; stop at the first record that cannot be converted. Records after it
-  // are not published: Lambda retries from it, and publishing them now would only repeat them.
+  // Convert in order. A record that cannot be converted becomes its `unconvertible` marker in
+  // place, so it never fails the batch nor holds back the records after it.
   const origin = deps.origin ?? DEFAULT_ORIGIN;
   const isHeartbeatTable = deps.isHeartbeatTable ?? NO_HEARTBEAT_TABLES;
   const publishHeartbeats = deps.heartbeatPublish ?? true;
   const events: EncodedChangeEvent[] = [];
   /** For events[i]: the index of its record and what the lag metrics need. */
   const eventRecord: number[] = [];
-  const eventLag: LagSample[] = [];
+  /** Lag samples of the events (undefined for markers: they have no table to measure). */
+  const eventLag: (LagSample | undefined)[] = [];
   /** Heartbeat records handled without an event: their record index and lag sample. */
   const skipped: Array<{ index: number; sample: LagSample }> = [];
   let unexpectedHeaders = 0;
-  let unconvertible: number | undefined;
+  let unconvertible = 0;
   for (let index = 0; index < records.length; index++) {
     const record = records[index] as DynamoDbStreamRecord;
     try {
@@ -133,15 +136,17 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
       eventRecord.push(index);
       eventLag.push(sample);
     } catch (error) {
-      unconvertible = index;
-      metrics.add(ForwarderMetric.UnconvertibleRecords);
-      logger.error('stream record cannot be converted to a change event; reporting it as the first failed record', {
+      unconvertible += 1;
+      logger.error('stream record cannot be converted to a change event; publishing an unconvertible marker instead', {
         eventID: record?.eventID,
         sequenceNumber: sequenceNumberOf(record),
         eventSourceARN: record?.eventSourceARN,
+        reason: unconvertibleReasonOf(error),
         error: describeError(error),
       });
-      break;
+      events.push(encodeUnconvertibleEvent(record, error, { maxRecordBytes: deps.maxRecordBytes }));
+      eventRecord.push(index);
+      eventLag.push(undefined);
     }
   }
 
@@ -160,10 +165,12 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
   metrics.add(ForwarderMetric.PublishRetries, result.retries);
   metrics.add(ForwarderMetric.PutRecordsRequests, result.requests);
 
-  const firstUnwritten = result.written < events.length ? eventRecord[result.written] : unconvertible;
+  metrics.add(ForwarderMetric.UnconvertibleRecords, unconvertible);
+  const firstUnwritten = result.written < events.length ? eventRecord[result.written] : undefined;
   const handledSkipped = skipped.filter((entry) => firstUnwritten === undefined || entry.index < firstUnwritten);
   if (handledSkipped.length > 0) metrics.add(ForwarderMetric.HeartbeatsSkipped, handledSkipped.length);
-  recordLag([...eventLag.slice(0, result.written), ...handledSkipped.map((entry) => entry.sample)], deps);
+  const written = eventLag.slice(0, result.written).filter((sample): sample is LagSample => sample !== undefined);
+  recordLag([...written, ...handledSkipped.map((entry) => entry.sample)], deps);
   if (firstUnwritten === undefined) {
     metrics.add(ForwarderMetric.FailedRecords, 0);
     logger.debug('batch forwarded', { records: records.length, requests: result.requests, retries: result.retries });
@@ -178,15 +185,13 @@ export async function forwardBatch(batch: StreamBatch, deps: ForwardDeps, option
     // invocation makes Lambda retry (and bisect) the batch instead of skipping anything.
     throw new MalformedInputError(`stream record ${firstUnwritten} of the batch has no dynamodb.SequenceNumber, so it cannot be reported as failed`);
   }
-  if (firstUnwritten !== unconvertible) {
-    logger.warn('not every change event reached Kinesis; Lambda will retry from the first unwritten record', {
-      outcome: result.outcome,
-      written: result.written,
-      total: records.length,
-      firstUnwritten: { eventID: failed?.eventID, sequenceNumber: itemIdentifier },
-      errors: result.errors,
-      lastError: result.lastError,
-    });
-  }
+  logger.warn('not every change event reached Kinesis; Lambda will retry from the first unwritten record', {
+    outcome: result.outcome,
+    written: result.written,
+    total: records.length,
+    firstUnwritten: { eventID: failed?.eventID, sequenceNumber: itemIdentifier },
+    errors: result.errors,
+    lastError: result.lastError,
+  });
   return { batchItemFailures: [{ itemIdentifier }] };
 }

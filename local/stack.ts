@@ -198,9 +198,9 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     ESM_BATCH_SIZE: '100',
     ESM_BATCHING_WINDOW_SECONDS: '0',
     ESM_PARALLELIZATION_FACTOR: '1',
-    ESM_MAX_RETRY_ATTEMPTS: '10',
+    ESM_MAX_RETRY_ATTEMPTS: '-1',
     ESM_MAX_RECORD_AGE_SECONDS: '-1',
-    ESM_BISECT_ON_ERROR: 'true',
+    ESM_BISECT_ON_ERROR: 'false',
     STREAM_CONFLICT_POLICY: 'report',
     EVENT_BUS_NAME: 'default',
     BACKFILL_ENABLED: 'true',
@@ -217,6 +217,10 @@ export function functionEnvironment(stack: LocalStack, overrides: Readonly<Recor
     SNAPSHOT_FUNCTION_NAME: stack.snapshotFunctionName,
     // the CLI's --invoke target
     RECONCILER_FUNCTION_NAME: stack.reconcilerFunctionName,
+    // redriver
+    DEAD_LETTER_QUEUE_URL: stack.forwarderDlqUrl,
+    // the CLI (dms-event-bus redrive reads the queue from it)
+    FORWARDER_DLQ_URL: stack.forwarderDlqUrl,
     ...overrides,
   };
 }

@@ -16,7 +16,22 @@ export type ReconcilerRequest =
   | { kind: 'sweep'; dryRun: boolean; startAfter?: string; scheduled: boolean }
   | { kind: 'reconcile'; tables: string[]; dryRun: boolean }
   | { kind: 'status'; tables: string[] }
-  | { kind: 'backfill'; event: Record<string, unknown> };
+  | { kind: 'backfill'; event: Record<string, unknown> }
+  /** The redriver's `Changes Lost` announcement: heal the table. */
+  | { kind: 'changes-lost'; lost: LostRangeDetail };
+
+/** The parts of a `Changes Lost` event's detail the reconciler uses. */
+export interface LostRangeDetail {
+  table: string;
+  streamArn: string;
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  reason: string;
+}
+
+/** Source and detail-type of the redriver's announcement of a range the stream no longer holds. */
+export const CHANGES_LOST_EVENT = { source: 'dms-event-bus', detailType: 'Changes Lost' } as const;
 
 export interface ParseContext {
   account: string;
@@ -118,6 +133,28 @@ function parseCloudTrail(event: Json, context: ParseContext): ReconcilerRequest 
   };
 }
 
+function parseChangesLost(event: Json, context: ParseContext): ReconcilerRequest {
+  const detail = event.detail;
+  if (!isObject(detail)) throw new MalformedInputError('Changes Lost event has no "detail" object');
+  const field = (name: string): string => {
+    const value = detail[name];
+    if (typeof value !== 'string' || value.length === 0) throw new MalformedInputError(`Changes Lost event has no detail.${name}`);
+    return value;
+  };
+  const lost: LostRangeDetail = {
+    table: field('table'), streamArn: field('streamArn'), shardId: field('shardId'),
+    startSequenceNumber: field('startSequenceNumber'), endSequenceNumber: field('endSequenceNumber'), reason: field('reason'),
+  };
+  const account = typeof event.account === 'string' ? event.account : undefined;
+  const region = typeof event.region === 'string' ? event.region : undefined;
+  if ((account !== undefined && account !== context.account) || (region !== undefined && region !== context.region)) {
+    return { kind: 'ignored', reason: `event for account ${String(account)} region ${String(region)}, not this function's ${context.account} ${context.region}`, tableName: lost.table };
+  }
+  const rejection = context.filter.reject(lost.table);
+  if (rejection) return { kind: 'ignored', reason: `table ${rejection}`, tableName: lost.table };
+  return { kind: 'changes-lost', lost };
+}
+
 /** Classifies an invocation; throws MalformedInputError for input it cannot understand. */
 export function parseRequest(event: unknown, context: ParseContext): ReconcilerRequest {
   if (!isObject(event)) throw new MalformedInputError('event must be a JSON object');
@@ -125,5 +162,6 @@ export function parseRequest(event: unknown, context: ParseContext): ReconcilerR
   const detailType = event['detail-type'];
   if (detailType === 'Scheduled Event' && event.source === 'aws.events') return { kind: 'sweep', dryRun: false, scheduled: true };
   if (detailType === 'AWS API Call via CloudTrail') return parseCloudTrail(event, context);
+  if (detailType === CHANGES_LOST_EVENT.detailType && event.source === CHANGES_LOST_EVENT.source) return parseChangesLost(event, context);
   throw new MalformedInputError(`unrecognised event (detail-type ${JSON.stringify(detailType)}, source ${JSON.stringify(event.source)})`);
 }

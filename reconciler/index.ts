@@ -20,7 +20,8 @@ import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { createAwsDeps } from './aws-deps';
 import { parseBackfillInvocation } from '../src/backfill-state/invocation';
 import { createBackfillStarter, createReconcilerBackfillDeps, handleBackfillRequest, type ReconcilerBackfillDeps } from './backfill/index';
-import { parseRequest } from './events';
+import { healLostRange, type HealResult } from './backfill/heal';
+import { parseRequest, type LostRangeDetail } from './events';
 import { createOperator, Outcome, type Operator, type RunSummary } from './operator';
 
 /** Thrown so that Lambda's asynchronous retry re-delivers a table event. */
@@ -35,6 +36,8 @@ export interface HandlerDeps {
   metrics: Metrics;
   /** The handler of `{"action":"backfill"}` requests (start a run, or hand one to the snapshot function); absent = route disabled. */
   backfill?: (event: Record<string, unknown>, context: Context) => Promise<unknown>;
+  /** Heals a table after `Changes Lost` (a forced backfill, reason heal); absent = route disabled. */
+  heal?: (lost: LostRangeDetail) => Promise<HealResult>;
 }
 
 /** Time kept back from the Lambda timeout for returning and flushing metrics. */
@@ -107,6 +110,19 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps)) {
           return { status: 'malformed', error: error.message };
         }
       }
+      case 'changes-lost': {
+        const heal = get().heal;
+        logger.error('changes lost on a table stream; healing the table with a backfill', { ...request.lost });
+        metrics.add('ChangesLostReceived');
+        if (!heal) {
+          logger.error('Changes Lost received but the heal route is not wired', { table: request.lost.table });
+          return { status: 'malformed', error: 'healing is not available in this deployment' };
+        }
+        // AWS errors propagate: the asynchronous invocation is retried, then kept in the failure queue.
+        const result = await heal(request.lost);
+        if (result.kind === 'started') metrics.add('HealsStarted');
+        return { status: 'ok', heal: result };
+      }
     }
   };
 
@@ -150,6 +166,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, override
       parseBackfillInvocation(event); // bad input is reported as such, before any configuration is read
       return handleBackfillRequest(event, getBackfillDeps());
     },
+    heal: (lost) => healLostRange(lost, getBackfillDeps(), logger.child({ component: 'heal' })),
   };
 }
 

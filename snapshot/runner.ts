@@ -18,6 +18,7 @@ import {
   progress,
   recordFailure,
   release,
+  snapshotReasonOf,
   SEGMENT_STATUS,
   type BackfillState,
   type BackfillStatus,
@@ -164,6 +165,8 @@ export async function runBackfillInvocation(
     }
   };
 
+  // Every event of the run says why it ran and when the run started (before its first Scan page).
+  const snapshot = { reason: snapshotReasonOf(initial.value.reason), runStartedAt: new Date(initial.value.startedAt).toISOString() };
   const publishPage = async (page: ScanPage): Promise<void> => {
     const readAt = new Date(clock.now());
     const events = page.items.map((item) =>
@@ -176,6 +179,7 @@ export async function runBackfillInvocation(
           item,
           readAt,
           streamArn: initial.value.streamArn,
+          snapshot,
         },
         { maxRecordBytes: settings.maxRecordSizeBytes },
         deps.origin,

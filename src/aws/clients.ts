@@ -10,6 +10,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
@@ -55,4 +56,8 @@ export function createAutoScalingClient(): ApplicationAutoScalingClient {
 
 export function createEventBridgeClient(): EventBridgeClient {
   return new EventBridgeClient(commonOptions());
+}
+
+export function createSqsClient(): SQSClient {
+  return new SQSClient(commonOptions());
 }

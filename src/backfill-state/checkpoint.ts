@@ -6,6 +6,7 @@
  * A segment's `lastKey` is the ExclusiveStartKey of its next page. It only moves after
  * the page's events are on Kinesis, so a crash repeats at most that one page.
  */
+import { SnapshotReason } from '../change-event/change-event';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 /** A DynamoDB primary key (LastEvaluatedKey / ExclusiveStartKey), kept verbatim. */
@@ -26,7 +27,17 @@ export const BACKFILL_STATUS = {
 } as const;
 export type BackfillStatus = (typeof BACKFILL_STATUS)[keyof typeof BACKFILL_STATUS];
 
-export type BackfillReason = 'stream-enabled' | 'manual';
+/**
+ * Why a run was started: its stream was just enabled, an operator asked, or changes were lost
+ * (a range the stream no longer holds) and the table is healed.
+ */
+export type BackfillReason = 'stream-enabled' | 'manual' | 'heal';
+
+/** The `snapshot.reason` the run's snapshot events carry (change-event envelope). */
+export function snapshotReasonOf(reason: BackfillReason): SnapshotReason {
+  if (reason === 'heal') return SnapshotReason.Heal;
+  return reason === 'manual' ? SnapshotReason.Forced : SnapshotReason.Initial;
+}
 
 export interface SegmentState {
   readonly segment: number;

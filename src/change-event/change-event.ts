@@ -18,8 +18,21 @@ export const Operation = {
   Modify: 'modify',
   Remove: 'remove',
   Snapshot: 'snapshot',
+  /** A stream record that could not become a change event (see unconvertible.ts); never changes state. */
+  Unconvertible: 'unconvertible',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
+
+/** Why a backfill ran: the first load of a stream, an operator's forced re-run, or healing lost changes. */
+export const SnapshotReason = { Initial: 'initial', Forced: 'forced', Heal: 'heal' } as const;
+export type SnapshotReason = (typeof SnapshotReason)[keyof typeof SnapshotReason];
+
+/** On snapshot events: why the backfill ran and when its run started (before its first Scan page). */
+export interface SnapshotInfo {
+  reason: SnapshotReason;
+  /** ISO 8601. */
+  runStartedAt: string;
+}
 
 /** Images omitted from an oversized event, in the order they are dropped. */
 export const TruncatedField = { Old: 'old', New: 'new' } as const;
@@ -54,6 +67,10 @@ export interface ChangeEventV1 {
   keys: Record<string, JsonValue>;
   old: Record<string, JsonValue> | null;
   new: Record<string, JsonValue> | null;
+  /** Present (true) only on events the dead-letter redriver republished. */
+  redriven?: true;
+  /** Present on snapshot events of backfills that record it; absent means `initial`. */
+  snapshot?: SnapshotInfo;
 }
 
 /** An event ready for Kinesis. */
@@ -91,6 +108,10 @@ export interface ChangeFields {
   origin?: Origin | undefined;
   /** Attributes left out of `old` and `new` (the DMS header columns, unless they are kept). */
   omitFromImages?: readonly string[] | undefined;
+  /** Republished by the dead-letter redriver (written as `"redriven":true`, else omitted). */
+  redriven?: boolean;
+  /** Snapshot events: why the backfill ran and when the run started (omitted when absent). */
+  snapshot?: SnapshotInfo;
 }
 
 export interface EncodeOptions {
@@ -181,6 +202,14 @@ function writeEvent(w: JsonByteWriter, fields: ChangeFields, truncated: readonly
   writeImage(w, fields.oldImage, truncated.includes(TruncatedField.Old), '$.old', fields.omitFromImages);
   w.ascii(',"new":');
   writeImage(w, fields.newImage, truncated.includes(TruncatedField.New), '$.new', fields.omitFromImages);
+  if (fields.redriven === true) w.ascii(',"redriven":true');
+  if (fields.snapshot !== undefined) {
+    w.ascii(',"snapshot":{"reason":');
+    w.string(fields.snapshot.reason);
+    w.ascii(',"runStartedAt":');
+    w.string(fields.snapshot.runStartedAt);
+    w.byte(0x7d);
+  }
   w.byte(0x7d); // '}'
   return { keysStart, keysEnd };
 }

@@ -8,7 +8,9 @@ export {
   encodeChangeEvent,
   EventTooLargeError,
   Operation,
+  SnapshotReason,
   TruncatedField,
+  type SnapshotInfo,
   type ChangeEventV1,
   type ChangeFields,
   type EncodedChangeEvent,
@@ -34,3 +36,5 @@ export {
   type OriginExtraction,
   type OriginOptions,
 } from './origin';
+export { encodeUnconvertibleEvent, UnconvertibleReason, unconvertibleReasonOf, type UnconvertibleOptions } from './unconvertible';
+export { convertStreamRecords, type ConvertOptions, type Converted, type UnconvertibleRecord } from './convert';

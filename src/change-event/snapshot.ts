@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { MalformedInputError } from '../errors';
 import type { AttributeMap, AttributeValue } from './attribute-value';
-import { encodeChangeEvent, Operation, type ChangeFields, type EncodedChangeEvent, type EncodeOptions } from './change-event';
+import { encodeChangeEvent, Operation, type ChangeFields, type EncodedChangeEvent, type EncodeOptions, type SnapshotInfo } from './change-event';
 import { writeCanonicalAttributeMap } from './json-writer';
 import { applyOrigin, compileOriginOptions, type CompiledOriginOptions } from './origin';
 
@@ -26,6 +26,8 @@ export interface SnapshotInput {
   streamArn?: string | null;
   /** Override the derived id (default: see snapshotEventId). */
   id?: string;
+  /** Why the backfill ran and when its run started (written as the event's `snapshot`). */
+  snapshot?: SnapshotInfo;
 }
 
 /** Picks the key attributes out of an item; throws when the item lacks one. */
@@ -75,6 +77,7 @@ export function encodeSnapshotEvent(input: SnapshotInput, options: EncodeOptions
     ttlDeletion: false,
     origin: undefined,
     omitFromImages: undefined,
+    ...(input.snapshot === undefined ? {} : { snapshot: input.snapshot }),
   };
   applyOrigin(fields, origin);
   return encodeChangeEvent(fields, options);

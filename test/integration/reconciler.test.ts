@@ -101,7 +101,7 @@ describe('reconciler on moto', () => {
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
     config = loadReconcilerConfig({
       FORWARDER_FUNCTION_ARN: fn.FunctionArn, FORWARDER_DLQ_ARN: attributes.Attributes!.QueueArn, ESM_BATCH_SIZE: '250', ESM_BATCHING_WINDOW_SECONDS: '1',
-      ESM_PARALLELIZATION_FACTOR: '2', ESM_MAX_RETRY_ATTEMPTS: '5', ESM_MAX_RECORD_AGE_SECONDS: '3600', SCALING_MIN_CAPACITY: '2', SCALING_MAX_CAPACITY: '400',
+      ESM_PARALLELIZATION_FACTOR: '2', ESM_MAX_RETRY_ATTEMPTS: '5', ESM_MAX_RECORD_AGE_SECONDS: '3600', ESM_BISECT_ON_ERROR: 'true', SCALING_MIN_CAPACITY: '2', SCALING_MAX_CAPACITY: '400',
       SCALING_TARGET_UTILIZATION: '65', POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     backfills = [];

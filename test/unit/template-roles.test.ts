@@ -94,11 +94,24 @@ describe.each(VARIANTS)('roles (%j)', (conditions) => {
   });
 });
 
+describe.each(VARIANTS)('redriver role (%j)', (conditions) => {
+  it('reads table streams, writes only the change stream and the bus, consumes only the dead-letter queue, starts no backfill', () => {
+    // Act
+    const redriver = grants('RedriverFunctionRole', conditions);
+    // Assess
+    const dlq = getAtt('ForwarderDeadLetterQueue', 'Arn');
+    expect(resourcesFor(redriver, 'kinesis:PutRecords')).toEqual([getAtt('ChangeStream', 'Arn')]);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility']) expect(resourcesFor(redriver, action)).toEqual([dlq]);
+    expect(redriver.filter((pair) => pair.action.startsWith('lambda:') || ['dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'].includes(pair.action))).toEqual([]);
+    expect(redriver.map((pair) => pair.action).filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
+  });
+});
+
 describe('bundles', () => {
-  it('npm run build and sam build produce one dist/<folder> per function: forwarder, reconciler, snapshot, teardown', () => {
+  it('npm run build and sam build produce one dist/<folder> per function: forwarder, reconciler, snapshot, teardown, redriver', () => {
     // Act
     const folders = Object.fromEntries(functionBuilds(TEMPLATE_PATH).map((build) => [build.logicalId, functionDirName(build)]));
     // Assess
-    expect(folders).toEqual({ ForwarderFunction: 'forwarder', ReconcilerFunction: 'reconciler', SnapshotFunction: 'snapshot', TeardownFunction: 'teardown' });
+    expect(folders).toEqual({ ForwarderFunction: 'forwarder', ReconcilerFunction: 'reconciler', SnapshotFunction: 'snapshot', TeardownFunction: 'teardown', RedriverFunction: 'redriver' });
   });
 });

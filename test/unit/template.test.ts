@@ -17,6 +17,7 @@ import { ORIGIN_ENV } from '../../src/config/origin';
 import { OBSERVABILITY_ENV } from '../../src/config/observability';
 import { RECONCILER_ENV, loadReconcilerConfig } from '../../src/config/reconciler';
 import { TEARDOWN_ENV } from '../../src/config/teardown';
+import { REDRIVER_ENV, loadRedriverConfig } from '../../src/config/redriver';
 import { buildFunctions, loadHandler, loadProjectTemplate, localEnvironment, readEnvJson, ROOT, TEMPLATE_PATH, type BuiltFunction } from '../support/sam-local';
 
 /** Environment variables each config module reads; a bundle that contains the module reads them. */
@@ -28,6 +29,7 @@ const CONFIG_ENV: Record<string, readonly string[]> = {
   'src/config/origin.ts': ORIGIN_ENV,
   'src/config/observability.ts': OBSERVABILITY_ENV,
   'src/config/teardown.ts': TEARDOWN_ENV,
+  'src/config/redriver.ts': REDRIVER_ENV,
 };
 
 /** Variables Lambda sets itself: code may read them, the template must not declare them. */
@@ -67,7 +69,7 @@ const CONDITION_VARIANTS = [
   { HasStreamCmk: true, CreateTrail: false, HasAlarmEmail: true, ProvisionedStream: true },
 ];
 
-const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction', 'TeardownFunction'] as const;
+const FUNCTIONS = ['ForwarderFunction', 'ReconcilerFunction', 'SnapshotFunction', 'TeardownFunction', 'RedriverFunction'] as const;
 
 const template = loadProjectTemplate();
 let translated: Record<string, any>;
@@ -216,6 +218,7 @@ describe('environment', () => {
       snapshotFunctionName: envJson.ReconcilerFunction!.SNAPSHOT_FUNCTION_NAME,
     });
     expect(loadBackfillConfig(snapshot).stateTable).toBe(envJson.SnapshotFunction!.BACKFILL_STATE_TABLE);
+    expect(loadRedriverConfig(localEnvironment(template, 'RedriverFunction', envJson).env).queueUrl).toBe(envJson.RedriverFunction!.DEAD_LETTER_QUEUE_URL);
   });
 });
 
@@ -231,6 +234,14 @@ describe('IAM', () => {
         needed.push({ action, why: "Lambda's event source mapping poller reads the DynamoDB stream with the target function's role" });
       }
       needed.push({ action: 'sqs:SendMessage', why: "the mappings' on-failure destination is written with the target function's role" });
+    }
+    const sqsMappings = Object.values(translated.Resources as Record<string, any>).filter(
+      (resource) => resource.Type === 'AWS::Lambda::EventSourceMapping' && resource.Properties.FunctionName?.Ref === logicalId && JSON.stringify(resource.Properties.EventSourceArn).includes('Queue'),
+    );
+    if (sqsMappings.length > 0) {
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+        needed.push({ action, why: "Lambda's SQS event source mapping polls the queue with the target function's role" });
+      }
     }
     const invokeConfig = translated.Resources[`${logicalId}EventInvokeConfig`]?.Properties ?? translated.Resources[logicalId].Properties.EventInvokeConfig;
     if (invokeConfig?.DestinationConfig?.OnFailure) {
@@ -364,6 +375,17 @@ describe('triggers', () => {
     expect(matches(reconcilerEvents.TableApiCalls.Properties.Pattern, s3)).toBe(false);
   });
 
+  it('the Changes Lost rule on the announcement bus matches events/changes-lost.json and nothing the reconciler announces', () => {
+    // Prepare
+    const rule = reconcilerEvents.ChangesLost.Properties;
+    const sample = events('changes-lost.json');
+    // Act & Assess
+    expect(rule.EventBusName).toEqual({ Ref: 'EventBusName' });
+    expect(matches(rule.Pattern, sample)).toBe(true);
+    expect(matches(rule.Pattern, { ...sample, 'detail-type': 'Table Ready' })).toBe(false);
+    expect(matches(rule.Pattern, { ...sample, source: 'aws.dynamodb' })).toBe(false);
+  });
+
   it('the sweep schedule delivers exactly events/scheduled-sweep.json', () => {
     // Act & Assess
     expect(JSON.parse(reconcilerEvents.Sweep.Properties.Input)).toEqual(events('scheduled-sweep.json'));
@@ -372,7 +394,7 @@ describe('triggers', () => {
 
 describe('metrics', () => {
   /** Each function's EMF `service` dimension. */
-  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction', teardown: 'TeardownFunction' };
+  const SERVICE_FUNCTION: Record<string, (typeof FUNCTIONS)[number]> = { forwarder: 'ForwarderFunction', reconciler: 'ReconcilerFunction', snapshot: 'SnapshotFunction', teardown: 'TeardownFunction', redriver: 'RedriverFunction' };
 
   /** String literals in a function's sources; a template literal counts by its text before the first `${`. */
   function literals(logicalId: string): { exact: Set<string>; prefixes: string[] } {
@@ -439,5 +461,39 @@ describe('teardown custom resource', () => {
     // Assess
     expect(template.Parameters.DisableStreamsOnDelete.Default).toBe('false');
     expect(teardown.Properties.DisableStreams).toEqual({ Ref: 'DisableStreamsOnDelete' });
+  });
+});
+
+describe('nothing lost', () => {
+  it('the redriver consumes only the forwarder dead-letter queue, with partial batch responses, and may wait the visibility timeout out', () => {
+    // Prepare
+    const mapping = template.Resources.RedriverDeadLetterMapping.Properties;
+    const queue = template.Resources.ForwarderDeadLetterQueue.Properties;
+    // Assess
+    expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['ForwarderDeadLetterQueue', 'Arn'] });
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    // Lambda: the queue's visibility timeout must be at least the function timeout (six times recommended).
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * template.Resources.RedriverFunction.Properties.Timeout);
+    expect(queue.MessageRetentionPeriod).toBeGreaterThan(24 * 3600);
+  });
+
+  it('the mapping defaults retry until success and never split batches', () => {
+    // Assess
+    expect(template.Parameters.EsmMaxRetryAttempts.Default).toBe(-1);
+    expect(String(template.Parameters.EsmMaxRecordAgeSeconds.Default)).toBe('-1');
+    expect(template.Parameters.EsmBisectOnError.Default).toBe('false');
+    expect(loadReconcilerConfig({ FORWARDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:f' }).mapping).toMatchObject({ maxRetryAttempts: -1, maxRecordAgeSeconds: -1, bisectOnError: false });
+  });
+
+  it.each([
+    ['ForwarderIteratorAgeWarningAlarm', 'IteratorAge', 3_600_000],
+    ['ForwarderIteratorAgeCriticalAlarm', 'IteratorAge', 21_600_000],
+    ['ForwarderDeadLetterAgeWarningAlarm', 'ApproximateAgeOfOldestMessage', 3_600],
+    ['ForwarderDeadLetterAgeCriticalAlarm', 'ApproximateAgeOfOldestMessage', 21_600],
+  ])('%s escalates on %s above %s, well before the 24 h stream retention', (logicalId, metric, threshold) => {
+    // Prepare
+    const alarm = template.Resources[logicalId].Properties;
+    // Assess
+    expect(alarm).toMatchObject({ MetricName: metric, Threshold: threshold, Statistic: 'Maximum', AlarmActions: [{ Ref: 'AlarmTopic' }] });
   });
 });

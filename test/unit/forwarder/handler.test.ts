@@ -82,23 +82,32 @@ describe('forwarder handler', () => {
     expect(emf[0]).toMatchObject({ [ForwarderMetric.EventsOut]: 1, [ForwarderMetric.FailedRecords]: 2, [ForwarderMetric.PublishRetries]: 2 });
   });
 
-  it('publishes the records before an unconvertible one, and reports that one with a clear log line', async () => {
+  it('publishes a poison record as one unconvertible marker, in place, and fails nothing', async () => {
     // Prepare
-    const { invoke, kinesis, logs, emf } = harness();
-    const bad = streamRecord({ newImage: { id: { S: 'x' }, amount: { N: 'not-a-number' } } });
+    const { invoke, events, logs, emf } = harness();
+    const bad = streamRecord({ keys: { id: { S: 'x' } }, newImage: { id: { S: 'x' }, amount: { N: 'not-a-number' } } });
     const records = [streamRecord(), streamRecord(), bad, streamRecord()];
     // Act
     const response = await invoke(records);
     // Assess
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: seq(bad) }] });
-    expect(kinesis.stream.map((record) => parseValidEvent(record.data).id)).toEqual([records[0]?.eventID, records[1]?.eventID]);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(events().map(({ event }) => [event.id, event.operation])).toEqual([
+      [records[0]?.eventID, 'insert'],
+      [records[1]?.eventID, 'insert'],
+      [bad.eventID, 'unconvertible'],
+      [records[3]?.eventID, 'insert'],
+    ]);
+    expect(events()[2]).toMatchObject({
+      partitionKey: 'orders|{"id":"x"}',
+      event: { table: 'orders', keys: { id: 'x' }, sequenceNumber: seq(bad), old: null, new: null, error: { reason: 'invalid-attribute-value' } },
+    });
     const error = logs.find((line) => line.level === 'ERROR');
-    expect(error).toMatchObject({ eventID: bad.eventID, sequenceNumber: seq(bad), error: { name: 'InvalidAttributeValueError' } });
+    expect(error).toMatchObject({ eventID: bad.eventID, sequenceNumber: seq(bad), reason: 'invalid-attribute-value', error: { name: 'InvalidAttributeValueError' } });
     expect(String((error?.error as { message: string }).message)).toContain('$.new.amount');
-    expect(emf[0]).toMatchObject({ [ForwarderMetric.UnconvertibleRecords]: 1, [ForwarderMetric.FailedRecords]: 2, [ForwarderMetric.EventsOut]: 2 });
+    expect(emf[0]).toMatchObject({ [ForwarderMetric.UnconvertibleRecords]: 1, [ForwarderMetric.FailedRecords]: 0, [ForwarderMetric.EventsOut]: 4 });
   });
 
-  it('reports an earlier unwritten record ahead of a later unconvertible one', async () => {
+  it('reports an unwritten record ahead of a marker that follows it', async () => {
     // Prepare
     const { invoke } = harness([{ kind: 'entries', fail: [true] }, { kind: 'entries', fail: [true] }, { kind: 'entries', fail: [true] }]);
     const records = [streamRecord(), streamRecord({ eventName: 'MODIFY', newImage: { id: { BOOL: 'no' as never } } })];
@@ -145,8 +154,8 @@ describe('forwarder handler', () => {
   });
 
   it('fails the invocation when the failed record has no sequence number to report', async () => {
-    // Prepare
-    const { invoke } = harness();
+    // Prepare: the second entry (the marker of the record without a sequence number) never gets written
+    const { invoke } = harness([{ kind: 'entries', fail: [false, true] }, { kind: 'entries', fail: [true] }, { kind: 'entries', fail: [true] }]);
     const bad = streamRecord();
     delete (bad.dynamodb as { SequenceNumber?: string }).SequenceNumber;
     // Act

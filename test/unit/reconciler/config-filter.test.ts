@@ -11,7 +11,7 @@ describe('loadReconcilerConfig', () => {
     expect(config).toMatchObject({
       account: '123456789012', region: 'eu-west-1', partition: 'aws', include: ['*'], exclude: ['awsdms_*'],
       capacity: { mode: 'autoscale', minCapacity: 5, maxCapacity: 1000, targetUtilization: 70 },
-      mapping: { batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 1, maxRetryAttempts: 10, maxRecordAgeSeconds: -1, bisectOnError: true },
+      mapping: { batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 1, maxRetryAttempts: -1, maxRecordAgeSeconds: -1, bisectOnError: false },
       streamConflictPolicy: 'report', eventBusName: 'default', backfillEnabled: true,
     });
     expect(config.mapping.onFailureDestination).toBeUndefined();

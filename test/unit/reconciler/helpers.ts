@@ -9,8 +9,9 @@ import { FakeAws } from './fake-aws';
 export const FORWARDER_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:dms-event-bus-forwarder';
 export const DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:dms-event-bus-dlq';
 
+/** The fixtures' mappings use finite retries with bisect (a setting users may choose; the defaults are -1 and off). */
 export function testConfig(env: Record<string, string> = {}): ReconcilerConfig {
-  return loadReconcilerConfig({ FORWARDER_FUNCTION_ARN: FORWARDER_ARN, FORWARDER_DLQ_ARN: DLQ_ARN, ...env });
+  return loadReconcilerConfig({ FORWARDER_FUNCTION_ARN: FORWARDER_ARN, FORWARDER_DLQ_ARN: DLQ_ARN, ESM_MAX_RETRY_ATTEMPTS: '10', ESM_BISECT_ON_ERROR: 'true', ...env });
 }
 
 export function operatorOn(aws: FakeAws, env: Record<string, string> = {}, overrides: Partial<OperatorDeps> = {}) {

@@ -149,7 +149,7 @@ export class FakePublisher implements SnapshotPublisher {
   }
 
   /** Parsed events. */
-  events(): Array<{ operation: string; keys: Record<string, unknown>; new: Record<string, unknown>; readAt: string; id: string; origin?: Record<string, string | null> }> {
+  events(): Array<{ operation: string; keys: Record<string, unknown>; new: Record<string, unknown>; readAt: string; id: string; origin?: Record<string, string | null>; snapshot?: { reason: string; runStartedAt: string } }> {
     return this.published.map((event) => JSON.parse(Buffer.from(event.data).toString('utf8')));
   }
 }

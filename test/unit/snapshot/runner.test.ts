@@ -40,6 +40,26 @@ async function drain(h: Harness, first: BackfillInvocation, remainingMs: number,
 const publishedIds = (h: Harness) => h.publisher.events().map((event) => event.keys.id as string);
 
 describe('runBackfillInvocation', () => {
+  it.each([
+    ['stream-enabled', 'initial'],
+    ['manual', 'forced'],
+    ['heal', 'heal'],
+  ] as const)('a %s run\'s snapshot events say why it ran (%s) and when it started, before its first page', async (reason, expected) => {
+    // Prepare
+    const h = harness({ items: 5 });
+    const startedAt = new Date(h.clock.now()).toISOString();
+    await createBackfillStarter(h.deps).start({ tableName: TABLE, tableArn: TABLE_ARN, streamArn: STREAM, reason, force: true });
+    const invocation = h.invoker.queue.shift() as BackfillInvocation;
+    h.clock.time += 1_000;
+    // Act
+    await drain(h, invocation, 300_000);
+    // Assess
+    const events = h.publisher.events();
+    expect(events).toHaveLength(5);
+    for (const event of events) expect(event.snapshot).toEqual({ reason: expected, runStartedAt: startedAt });
+    expect(Date.parse(events[0]!.readAt!)).toBeGreaterThan(Date.parse(startedAt));
+  });
+
   it('publishes every item once as a snapshot event and marks the run done, in one invocation', async () => {
     // Prepare
     const h = harness({ items: 300 });
