@@ -4,6 +4,7 @@
  * Kinesis record. The JSON Schema is schema/change-event.v1.json.
  */
 import { Buffer } from 'node:buffer';
+import { ChangeOperation, SnapshotReason } from '../consumer/types';
 import { MalformedInputError } from '../errors';
 import type { AttributeMap } from './attribute-value';
 import { hasSortedNames, InvalidAttributeValueError, JsonByteWriter, writeCanonicalAttributeMap } from './json-writer';
@@ -12,20 +13,13 @@ import { partitionKeyFromCanonicalKeys } from './partition-key';
 
 export const CHANGE_EVENT_SCHEMA_VERSION = 1;
 
-/** What happened to the item. `snapshot` is a row read by the backfill, not a stream change. */
-export const Operation = {
-  Insert: 'insert',
-  Modify: 'modify',
-  Remove: 'remove',
-  Snapshot: 'snapshot',
-  /** A stream record that could not become a change event (see unconvertible.ts); never changes state. */
-  Unconvertible: 'unconvertible',
-} as const;
-export type Operation = (typeof Operation)[keyof typeof Operation];
-
-/** Why a backfill ran: the first load of a stream, an operator's forced re-run, or healing lost changes. */
-export const SnapshotReason = { Initial: 'initial', Forced: 'forced', Heal: 'heal' } as const;
-export type SnapshotReason = (typeof SnapshotReason)[keyof typeof SnapshotReason];
+/**
+ * What happened to the item, and why a backfill ran: one vocabulary for producer and consumers,
+ * defined in the consumer kit's types (the published contract).
+ */
+export const Operation = ChangeOperation;
+export type Operation = ChangeOperation;
+export { SnapshotReason };
 
 /** On snapshot events: why the backfill ran and when its run started (before its first Scan page). */
 export interface SnapshotInfo {

@@ -16,7 +16,7 @@
  * table as it was before the last change for a few seconds, as AWS may.
  */
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
-import { CreateFunctionCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import {
   ApplicationAutoScalingClient, DeleteScalingPolicyCommand, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -35,28 +35,13 @@ import { createRunnerStore } from '../../src/backfill-state/dynamodb-segments';
 import { loadBackfillStarterConfig } from '../../src/config/backfill-starter';
 import { useLocalAws } from '../support/local-aws';
 import { SAMPLES } from '../unit/reconciler/cloudtrail-samples';
+import { createEmptyFunction, createLambdaRole } from '../support/moto-functions';
 import { withStaleDescribeTable } from '../support/stale-reads';
 
-const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
 const ACCOUNT = '123456789012';
 /** Real time, but backoff sleeps shortened tenfold: moto answers at once. */
 const quickClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 10)) };
 const context = { getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
-
-async function createRole(motoUrl: string, region: string): Promise<string> {
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  const response = await fetch(`${motoUrl}/`, {
-    method: 'POST',
-    body: new URLSearchParams({ Version: '2010-05-08', Action: 'CreateRole', RoleName: 'forwarder-role', AssumeRolePolicyDocument: trust }),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${region}/iam/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-  });
-  const arn = /<Arn>([^<]+)<\/Arn>/.exec(await response.text())?.[1];
-  if (!arn) throw new Error(`CreateRole failed: HTTP ${response.status}`);
-  return arn;
-}
 
 // The first call to each moto service loads its backend (seconds on a small machine).
 jest.setTimeout(30_000);
@@ -95,8 +80,8 @@ describe('reconciler on moto', () => {
     lambda = new LambdaClient({});
     aas = new ApplicationAutoScalingClient({});
     const sqs = new SQSClient({});
-    const role = await createRole(aws.motoUrl, aws.region);
-    const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'forwarder', Role: role, Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { ZipFile: EMPTY_ZIP } }));
+    const role = await createLambdaRole(aws.motoUrl, aws.region, 'forwarder-role');
+    const fn = await createEmptyFunction(lambda, role, 'forwarder');
     const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'forwarder-dlq' }));
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
     config = loadReconcilerConfig({

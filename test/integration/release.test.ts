@@ -3,8 +3,8 @@
  * narrowed, and the `dms-event-bus release` and `uninstall` commands (output, exit codes,
  * clear errors), each checked by reading moto's state back.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
-import { CreateFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
+import { GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { runCli } from '../../cli/main';
 import { applyEnv } from '../../local/emulators';
@@ -14,19 +14,9 @@ import { createMetrics } from '../../src/observability/metrics';
 import { createAwsDeps } from '../../reconciler/aws-deps';
 import { createOperator } from '../../reconciler/operator';
 import { useLocalAws } from '../support/local-aws';
+import { createDmsLikeTable, createEmptyFunction, createLambdaRole } from '../support/moto-functions';
 
-const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
 jest.setTimeout(90_000);
-
-async function createRole(motoUrl: string, region: string): Promise<string> {
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  const response = await fetch(`${motoUrl}/`, {
-    method: 'POST',
-    body: new URLSearchParams({ Version: '2010-05-08', Action: 'CreateRole', RoleName: 'fn-role', AssumeRolePolicyDocument: trust }),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${region}/iam/aws4_request, SignedHeaders=host, Signature=0` },
-  });
-  return /<Arn>([^<]+)<\/Arn>/.exec(await response.text())![1]!;
-}
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -47,18 +37,12 @@ describe('release on moto', () => {
     await aws.resetMoto();
     lambda = new LambdaClient({});
     ddb = new DynamoDBClient({});
-    const role = await createRole(aws.motoUrl, aws.region);
-    const fn = (name: string, timeout: number) => lambda.send(new CreateFunctionCommand({ FunctionName: name, Role: role, Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: timeout, Code: { ZipFile: EMPTY_ZIP } }));
+    const role = await createLambdaRole(aws.motoUrl, aws.region);
+    const fn = (name: string, timeout: number) => createEmptyFunction(lambda, role, name, timeout);
     forwarderArn = (await fn('forwarder', 60)).FunctionArn!;
     await fn('reconciler', 1);
     for (const [name, gsi] of [['orders', true], ['customers', false], ['invoices', false]] as const) {
-      await ddb.send(new CreateTableCommand({
-        TableName: name,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, ...(gsi ? [{ AttributeName: 'c', AttributeType: 'S' as const }] : [])],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        ProvisionedThroughput: { ReadCapacityUnits: 200, WriteCapacityUnits: 200 },
-        ...(gsi ? { GlobalSecondaryIndexes: [{ IndexName: 'by-c', KeySchema: [{ AttributeName: 'c', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: { ReadCapacityUnits: 200, WriteCapacityUnits: 200 } }] } : {}),
-      }));
+      await createDmsLikeTable(ddb, name, gsi ? { indexName: 'by-c', indexKey: 'c' } : undefined);
     }
     const env = { FORWARDER_FUNCTION_ARN: forwarderArn, BACKFILL_ENABLED: 'false', LOG_LEVEL: 'ERROR' };
     const quiet = { logger: createLogger({ service: 't', level: 'ERROR', write: () => undefined }), metrics: createMetrics({ service: 't', write: () => undefined }) };

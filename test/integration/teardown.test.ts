@@ -3,8 +3,8 @@
  * Delete request exactly as CloudFormation sends it (crpg-ref-requesttypes-delete), with a
  * ResponseURL served by the test that checks the PUT. Every check reads moto's state back.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
-import { CreateFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
+import { GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,23 +20,11 @@ import { createTeardownHandler } from '../../teardown/handler';
 import { createDefaultTeardownDeps } from '../../teardown/index';
 import { startResponseServer } from '../support/cfn-response-server';
 import { useLocalAws } from '../support/local-aws';
+import { createDmsLikeTable, createEmptyFunction, createLambdaRole } from '../support/moto-functions';
 
-const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
 const quickClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 10)) };
 const context = { getRemainingTimeInMillis: () => 600_000 } as unknown as Context;
 const quiet = { logger: createLogger({ service: 'test', level: 'ERROR', write: () => undefined }), metrics: createMetrics({ service: 'test', write: () => undefined }) };
-
-async function createRole(motoUrl: string, region: string): Promise<string> {
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  const response = await fetch(`${motoUrl}/`, {
-    method: 'POST',
-    body: new URLSearchParams({ Version: '2010-05-08', Action: 'CreateRole', RoleName: 'fn-role', AssumeRolePolicyDocument: trust }),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${region}/iam/aws4_request, SignedHeaders=host, Signature=0` },
-  });
-  const arn = /<Arn>([^<]+)<\/Arn>/.exec(await response.text())?.[1];
-  if (!arn) throw new Error(`CreateRole failed: HTTP ${response.status}`);
-  return arn;
-}
 
 jest.setTimeout(60_000);
 
@@ -59,19 +47,13 @@ describe('teardown custom resource on moto', () => {
     ddb = new DynamoDBClient({});
     lambda = new LambdaClient({});
     aas = new ApplicationAutoScalingClient({});
-    const role = await createRole(aws.motoUrl, aws.region);
-    const fn = (name: string) => lambda.send(new CreateFunctionCommand({ FunctionName: name, Role: role, Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { ZipFile: EMPTY_ZIP } }));
+    const role = await createLambdaRole(aws.motoUrl, aws.region);
+    const fn = (name: string) => createEmptyFunction(lambda, role, name);
     const forwarder = await fn('forwarder');
     reconcilerName = (await fn('reconciler')).FunctionName!;
     config = loadReconcilerConfig({ FORWARDER_FUNCTION_ARN: forwarder.FunctionArn, SCALING_MIN_CAPACITY: '2', SCALING_MAX_CAPACITY: '400', BACKFILL_ENABLED: 'false', LOG_LEVEL: 'ERROR' });
     for (const [name, gsi] of [['orders', true], ['customers', false], ['invoices', false]] as const) {
-      await ddb.send(new CreateTableCommand({
-        TableName: name,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, ...(gsi ? [{ AttributeName: 'customer', AttributeType: 'S' as const }] : [])],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        ProvisionedThroughput: { ReadCapacityUnits: 200, WriteCapacityUnits: 200 },
-        ...(gsi ? { GlobalSecondaryIndexes: [{ IndexName: 'by-customer', KeySchema: [{ AttributeName: 'customer', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: { ReadCapacityUnits: 200, WriteCapacityUnits: 200 } }] } : {}),
-      }));
+      await createDmsLikeTable(ddb, name, gsi ? { indexName: 'by-customer', indexKey: 'customer' } : undefined);
     }
     const summary = await createOperator(createAwsDeps(config, { ...quiet, clock: quickClock })).sweep();
     expect(summary.counts).toMatchObject({ changed: 3, errors: 0 });
