@@ -1,0 +1,4 @@
+/** The change archive in S3 (written by Firehose): key layout, object decoding, partition keys for replay. */
+export { compareKeys, parseArchiveDate, parseArchiveKey, parseS3Url, selectArchiveObjects, type ArchiveFilter, type ArchiveKey, type ArchiveSelection } from './keys';
+export { ArchiveObjectError, decodeArchiveObject, objectText, type ArchivedRecord } from './records';
+export { changeEventProblem, partitionKeyOfEvent, type ArchivedChangeEvent } from './event-check';
