@@ -35,6 +35,7 @@ import { formatEventLine } from '../local/display';
 import { parseChangeEvent } from '../local/session';
 import { describeForUser, UsageError, UserFacingError } from './errors';
 import { formatPlan, formatStatusTable, toStatusRow, type StatusRow } from './format';
+import { REPLAY_USAGE, replayCommand } from './commands/replay';
 
 export const USAGE = `dms-event-bus <command> [options]
 
@@ -46,6 +47,7 @@ Commands:
   tail                   follow the Kinesis change stream and print the events
   backfill <table>       start a backfill of the table's rows (snapshot events)
   local                  run the whole pipeline on local emulators (same as npm start; see local --help)
+${REPLAY_USAGE}
 
 Options:
   --json                 machine-readable output (status, plan, reconcile, sweep, tail)
@@ -73,6 +75,7 @@ export interface CliIo {
 type Values = {
   json?: boolean; local?: boolean; region?: string; forwarder?: string; invoke?: boolean; 'function-name'?: string;
   'stream-name'?: string; 'lag-window'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
+  from?: string; table?: string; since?: string; until?: string; 'to-stream'?: string;
 };
 
 const OPTIONS = {
@@ -88,6 +91,11 @@ const OPTIONS = {
   force: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  from: { type: 'string' },
+  table: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'to-stream': { type: 'string' },
 } as const;
 
 /** Reads `export KEY=VALUE` lines (the file npm start writes). */
@@ -336,6 +344,8 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       }
       return 0;
     }
+    case 'replay':
+      return replayCommand(args, values, io);
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

@@ -2,3 +2,4 @@
 export { compareKeys, parseArchiveDate, parseArchiveKey, parseS3Url, selectArchiveObjects, type ArchiveFilter, type ArchiveKey, type ArchiveSelection } from './keys';
 export { ArchiveObjectError, decodeArchiveObject, objectText, type ArchivedRecord } from './records';
 export { changeEventProblem, partitionKeyOfEvent, type ArchivedChangeEvent } from './event-check';
+export { ArchiveSourceError, createS3ArchiveSource, type ArchiveSource } from './s3-archive';
