@@ -3,7 +3,8 @@
  * archived change events back out, in archive order, as JSON lines on stdout or onto a Kinesis
  * stream. Progress goes to stderr; any unreadable input stops it with a message and exit code 1.
  */
-import { createKinesisClient, createS3Client } from '../../src/aws/clients';
+import { createKinesisClient } from '../../src/aws/clients';
+import { createS3Client } from '../../src/archive/s3-client';
 import { ArchiveSourceError, createS3ArchiveSource, parseArchiveDate, parseS3Url } from '../../src/archive';
 import { MalformedInputError } from '../../src/errors';
 import { createKinesisPort, createPublisher } from '../../src/publisher';

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const { parseEnvFile } = await import('../../cli/main');
     Object.assign(process.env, parseEnvFile(readFileSync(envFile, 'utf8')));
   }
-  const { createS3Client } = await import('../../src/aws/clients');
+  const { createS3Client } = await import('../../src/archive/s3-client');
   const { LOCAL_ARCHIVE_BUCKET } = await import('./names');
   const rows = await latestStateFromS3(createS3Client(), values.bucket ?? LOCAL_ARCHIVE_BUCKET, values.table);
   for (const row of rows) process.stdout.write(`${JSON.stringify({ keys: row.keys, item: row.item, ...(row.incomplete ? { incomplete: true } : {}) })}\n`);

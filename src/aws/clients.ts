@@ -10,7 +10,6 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
@@ -56,14 +55,4 @@ export function createAutoScalingClient(): ApplicationAutoScalingClient {
 
 export function createEventBridgeClient(): EventBridgeClient {
   return new EventBridgeClient(commonOptions());
-}
-
-/**
- * S3 (the change archive). Path-style addressing only when an endpoint is configured
- * (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL: a local emulator on a loopback address has no
- * bucket subdomains); AWS itself gets virtual-hosted style.
- */
-export function createS3Client(): S3Client {
-  const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
-  return new S3Client({ ...commonOptions(), forcePathStyle: custom });
 }

@@ -7,7 +7,8 @@
 import { gunzipSync } from 'node:zlib';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createKinesisClient, createS3Client } from '../../src/aws/clients';
+import { createKinesisClient } from '../../src/aws/clients';
+import { createS3Client } from '../../src/archive/s3-client';
 import { encodeChangeEvent, type ChangeFields } from '../../src/change-event';
 import { startLocalFirehose } from '../../local/archive/firehose';
 import { latestStateFromS3 } from '../../local/archive/query';
