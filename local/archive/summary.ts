@@ -33,7 +33,7 @@ export function formatArchiveSummary(archive: LocalFirehose, tables: readonly st
   return [
     '',
     'Archive (Firehose stand-in: the template\'s prefix, JQ query, newline delimiter, gzip)',
-    `  ${stats.records} events -> ${stats.objects} objects, ${stats.bytes} bytes (gzip) under ${root}${stats.errorRecords > 0 ? `; ${stats.errorRecords} records under the error prefix` : ''}`,
+    `  ${stats.records} events -> ${stats.objects} objects, ${stats.bytes} bytes gzip (${stats.uncompressedBytes} bytes of JSON lines) under ${root}${stats.errorRecords > 0 ? `; ${stats.errorRecords} records under the error prefix` : ''}`,
     `  latest state of a table (DuckDB, docs/sql/latest-state.duckdb.sql):  npx tsx local/archive/query.ts --table ${example}`,
     `  replay it:  npx dms-event-bus replay --local --from ${root} --table ${example} --json`,
     '',

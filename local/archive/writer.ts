@@ -40,7 +40,10 @@ export interface ArchiveWriterOptions {
 export interface ArchiveWriterStats {
   readonly records: number;
   readonly objects: number;
+  /** Bytes written (compressed). */
   readonly bytes: number;
+  /** Bytes of the objects before compression (records and delimiters). */
+  readonly uncompressedBytes: number;
   readonly errorRecords: number;
   readonly keys: readonly string[];
 }
@@ -77,6 +80,7 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
   let records = 0;
   let objects = 0;
   let bytes = 0;
+  let uncompressedBytes = 0;
   let errorRecords = 0;
 
   async function deliver(buffer: PartitionBuffer): Promise<void> {
@@ -88,6 +92,7 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
     keys.push(key);
     objects += 1;
     bytes += body.byteLength;
+    uncompressedBytes += joined.byteLength;
   }
 
   async function add(prefix: string, part: Uint8Array, arrivedAt: number): Promise<void> {
@@ -139,6 +144,6 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
     async flushAll() {
       for (const buffer of [...buffers.values()]) await deliver(buffer);
     },
-    stats: () => ({ records, objects, bytes, errorRecords, keys: [...keys] }),
+    stats: () => ({ records, objects, bytes, uncompressedBytes, errorRecords, keys: [...keys] }),
   };
 }

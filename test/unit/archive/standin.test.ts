@@ -22,6 +22,17 @@ describe('the JQ query of the template, run by jq', () => {
   const unconvertible = JSON.stringify({ schemaVersion: 1, id: 'u-1', operation: 'unconvertible', table: 'orders', sequenceNumber: '9', approximateCreationTime: null, readAt: null, ttlDeletion: false, source: { eventSource: 'aws:dynamodb', region: 'us-east-1', tableArn: 'arn:aws:dynamodb:us-east-1:1:table/orders', streamArn: null }, truncated: [], keys: null, old: null, new: null, error: { reason: 'x', message: 'y' } });
   const snapshot = text(encodeSnapshotEvent({ tableName: 'dms_customers', tableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/dms_customers', region: 'us-east-1', keyAttributeNames: ['id'], item: { id: { S: 'c-1' } }, readAt: new Date('2026-11-30T23:59:59.999Z') }).data);
 
+  it('an unconvertible marker without a time gets the processing date', async () => {
+    // Prepare
+    const before = new Date().toISOString().slice(0, 10);
+    // Act
+    const [result] = await extractPartitionKeys([unconvertible], config.metadataExtractionQuery);
+    // Assess
+    const after = new Date().toISOString().slice(0, 10);
+    expect(result).toEqual({ ok: true, keys: { table: 'orders', date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } });
+    expect([before, after]).toContain((result as { keys: { date: string } }).keys.date);
+  });
+
   it.each([
     ['stream insert', streamEvent('stream-insert.json'), { table: sample('stream-insert.json').eventSourceARN!.split('/')[1], date: dateOf(sample('stream-insert.json')) }],
     ['stream modify', streamEvent('stream-modify.json'), { table: sample('stream-modify.json').eventSourceARN!.split('/')[1], date: dateOf(sample('stream-modify.json')) }],
@@ -29,7 +40,6 @@ describe('the JQ query of the template, run by jq', () => {
     ['TTL delete', streamEvent('stream-ttl-delete.json'), { table: sample('stream-ttl-delete.json').eventSourceARN!.split('/')[1], date: dateOf(sample('stream-ttl-delete.json')) }],
     ['snapshot (date of readAt, UTC)', snapshot, { table: 'dms_customers', date: '2026-11-30' }],
     ['oversize, degraded (images dropped)', streamEvent('stream-modify.json', { maxRecordBytes: 700 }), { table: sample('stream-modify.json').eventSourceARN!.split('/')[1], date: dateOf(sample('stream-modify.json')) }],
-    ['unconvertible marker without a time (processing date)', unconvertible, { table: 'orders', date: new Date().toISOString().slice(0, 10) }],
   ])('%s', async (_name, event, expected) => {
     // Act
     const [result] = await extractPartitionKeys([event], config.metadataExtractionQuery);
