@@ -16,6 +16,7 @@ import { startLocalFirehose, type LocalFirehose } from './archive/firehose';
 import { LOCAL_ARCHIVE_BUCKET, LOCAL_ARCHIVE_STREAM } from './archive/names';
 import { formatArchiveSummary, settleArchive } from './archive/summary';
 import { checkArchiveTable, formatArchiveChecks } from './archive/verify';
+import { loadOriginOptions } from '../src/config/origin';
 import { createRateLimiter, formatEventLine, formatSummary } from './display';
 import { EmulatorMissingError } from './emulators';
 import { HEARTBEAT_TABLE } from './heartbeat';
@@ -185,7 +186,7 @@ Join in from another terminal (credentials and endpoints are in ${envFile}):
       if (archive) {
         await settleArchive(archive);
         io.out(formatArchiveSummary(archive, session.scenario.dataTables));
-        const checks = await Promise.all(session.scenario.dataTables.map((table) => checkArchiveTable({ dynamodb: clients.dynamodb, s3: createS3Client() }, LOCAL_ARCHIVE_BUCKET, table)));
+        const checks = await Promise.all(session.scenario.dataTables.map((table) => checkArchiveTable({ dynamodb: clients.dynamodb, s3: createS3Client() }, LOCAL_ARCHIVE_BUCKET, table, loadOriginOptions(runtime.env))));
         io.out(`${formatArchiveChecks(checks)}\n`);
       }
       const ok = session.verdict.totals.missing === 0 && session.verdict.totals.outOfOrder === 0 && session.verdict.totals.staleItems === 0;

@@ -1,13 +1,15 @@
 /**
  * The end-to-end check of the archive in the local run: the documented latest-state query over
  * the stand-in's objects must give every table exactly its items as DynamoDB holds them now
- * (read with Scan, straight from the table, mapped to JSON as the change events map them).
+ * (read with Scan, straight from the table, mapped to JSON as the change events map them, less
+ * the DMS header columns the forwarder moves into `origin` unless ORIGIN_KEEP_ATTRIBUTES is set).
  *
  * Development tooling only: never bundled into a Lambda function.
  */
 import { DescribeTableCommand, paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { writeAttributeMap, type AttributeMap } from '../../src/change-event';
+import { originAttributeList, type OriginOptions } from '../../src/change-event/origin';
 import { latestStateFromS3 } from './query';
 
 export interface ArchiveTableCheck {
@@ -18,6 +20,8 @@ export interface ArchiveTableCheck {
   readonly wrong: number;
   /** Keys the archive gives that the table does not hold. */
   readonly extra: number;
+  /** The first wrong key: the table's item and the archive's (JSON), to see what differs. */
+  readonly firstWrong?: { readonly key: string; readonly table: string; readonly archive: string | undefined };
 }
 
 const canonical = (keys: Record<string, unknown>) => JSON.stringify(Object.keys(keys).sort().map((name) => [name, keys[name]]));
@@ -26,21 +30,24 @@ const sortedJson = (value: unknown): string =>
     ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`).join(',')}}`
     : Array.isArray(value) ? `[${value.map(sortedJson).join(',')}]` : JSON.stringify(value);
 
-export async function checkArchiveTable(clients: { dynamodb: DynamoDBClient; s3: S3Client }, bucket: string, table: string): Promise<ArchiveTableCheck> {
+export async function checkArchiveTable(clients: { dynamodb: DynamoDBClient; s3: S3Client }, bucket: string, table: string, origin?: OriginOptions): Promise<ArchiveTableCheck> {
+  const dropped = new Set(origin && !origin.keepAttributes ? originAttributeList(origin.attributes) : []);
   const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
   const keyNames = (Table?.KeySchema ?? []).map((key) => key.AttributeName!);
   const expected = new Map<string, string>();
   for await (const page of paginateScan({ client: clients.dynamodb }, { TableName: table, ConsistentRead: true })) {
     for (const item of page.Items ?? []) {
       const json = JSON.parse(writeAttributeMap(item as AttributeMap)) as Record<string, unknown>;
+      for (const name of dropped) delete json[name];
       expected.set(canonical(Object.fromEntries(keyNames.map((name) => [name, json[name]]))), sortedJson(json));
     }
   }
   const rows = await latestStateFromS3(clients.s3, bucket, table);
   const actual = new Map(rows.map((row) => [canonical(row.keys), sortedJson(row.item)]));
-  const wrong = [...expected].filter(([key, item]) => actual.get(key) !== item).length;
+  const wrongKeys = [...expected].filter(([key, item]) => actual.get(key) !== item);
   const extra = [...actual.keys()].filter((key) => !expected.has(key)).length;
-  return { table, items: expected.size, fromArchive: actual.size, wrong, extra };
+  const first = wrongKeys[0];
+  return { table, items: expected.size, fromArchive: actual.size, wrong: wrongKeys.length, extra, ...(first ? { firstWrong: { key: first[0], table: first[1], archive: actual.get(first[0]) } } : {}) };
 }
 
 export function formatArchiveChecks(checks: readonly ArchiveTableCheck[]): string {

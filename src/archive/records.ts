@@ -1,18 +1,18 @@
 /**
  * Reading an archive object back: gzip (when compressed) of change events, one JSON object
  * per line, as Firehose writes them with the AppendDelimiterToRecord processor. Pure, and
- * strict: a line that is not a change event is an error naming the object and line, never
- * skipped.
+ * strict: each line is checked by the consumer kit's parser, and a line that is not a change
+ * event is an error naming the object and line, never skipped.
  */
 import { gunzipSync } from 'node:zlib';
 import { MalformedInputError } from '../errors';
-import { changeEventProblem, type ArchivedChangeEvent } from './event-check';
+import { ConsumerKitError, parseChangeEvent, type ChangeEvent } from '../consumer';
 
 /** One line of an archive object. */
 export interface ArchivedRecord {
   /** The line as stored (no delimiter): the exact JSON text that was on the stream. */
   readonly text: string;
-  readonly event: ArchivedChangeEvent;
+  readonly event: ChangeEvent;
   /** 1-based line number in the object. */
   readonly line: number;
 }
@@ -66,8 +66,11 @@ export function decodeArchiveObject(body: Uint8Array, key: string): ArchivedReco
     } catch (error) {
       throw new ArchiveObjectError(`${key} line ${number}: not JSON (${(error as Error).message})`, key, number, { cause: error });
     }
-    const problem = changeEventProblem(value);
-    if (problem) throw new ArchiveObjectError(`${key} line ${number}: not a change event: ${problem}`, key, number);
-    return { text: line, event: value as ArchivedChangeEvent, line: number };
+    try {
+      return { text: line, event: parseChangeEvent(value, `${key} line ${number}`), line: number };
+    } catch (error) {
+      if (error instanceof ConsumerKitError) throw new ArchiveObjectError(error.message, key, number, { cause: error });
+      throw error;
+    }
   });
 }

@@ -12,6 +12,7 @@ import { settleArchive } from '../../local/archive/summary';
 import { checkArchiveTable } from '../../local/archive/verify';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { playSession, type SessionResult } from '../../local/session';
+import { loadOriginOptions } from '../../src/config/origin';
 import { useLocalAws } from '../support/local-aws';
 
 jest.setTimeout(300_000);
@@ -42,7 +43,7 @@ describe('archive of the local pipeline', () => {
 
   it('the latest-state query over the archive gives every table exactly its items', async () => {
     // Act
-    const checks = await Promise.all(session.scenario.dataTables.map((table) => checkArchiveTable({ dynamodb: createDynamoDbClient(), s3: createS3Client() }, 'e2e-archive', table)));
+    const checks = await Promise.all(session.scenario.dataTables.map((table) => checkArchiveTable({ dynamodb: createDynamoDbClient(), s3: createS3Client() }, 'e2e-archive', table, loadOriginOptions(runtime.env))));
     // Assess
     for (const check of checks) {
       expect(check.items).toBeGreaterThan(0);

@@ -151,7 +151,7 @@ describe('replay', () => {
     });
 
     it.each([
-      ['a line that is not a change event', gzipSync('{"schemaVersion":1,"id":"z"}\n'), /bad\/table=t\/date=2026-12-01\/f\.gz line 1: not a change event: operation/],
+      ['a line that is not a change event', gzipSync('{"schemaVersion":1,"id":"z"}\n'), /bad\/table=t\/date=2026-12-01\/f\.gz line 1 is not a change event: "operation" must be/],
       ['a line that is not JSON', gzipSync(`${event('t', 'z1', 'k', '1', '2026-12-01T00:00:00Z').text}\nnot json\n`), /line 2: not JSON/],
       ['an unreadable object', Buffer.from('this is not gzip'), /named \.gz but not gzip data/],
     ])('%s', async (_name, body, message) => {

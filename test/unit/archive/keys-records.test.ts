@@ -95,8 +95,8 @@ describe('decodeArchiveObject', () => {
   it.each([
     ['a line that is not JSON', `${lines[0]}\n{oops\n`, /x\.gz line 2: not JSON/],
     ['an empty line in the middle', `${lines[0]}\n\n${lines[1]}\n`, /x\.gz line 2: not JSON/],
-    ['JSON that is not a change event', `${lines[0]}\n{"hello":"world"}\n`, /x\.gz line 2: not a change event: schemaVersion/],
-    ['an unknown operation', `${lines[0]!.replace('"modify"', '"upsert"')}\n`, /line 1: not a change event: operation "upsert" is unknown/],
+    ['JSON that is not a change event', `${lines[0]}\n{"hello":"world"}\n`, /x\.gz line 2 is not a change event: no numeric "schemaVersion"/],
+    ['an unknown operation', `${lines[0]!.replace('"modify"', '"upsert"')}\n`, /x\.gz line 1 is not a change event: "operation" must be one of/],
   ])('refuses %s, naming object and line', (_name, content, message) => {
     // Act & Assess
     expect(() => decodeArchiveObject(gzipSync(content), 'x.gz')).toThrow(message);

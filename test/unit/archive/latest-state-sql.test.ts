@@ -2,8 +2,8 @@
  * The documented "latest state of a table" query (docs/sql/latest-state.duckdb.sql), run by a
  * real SQL engine (DuckDB) over archive objects laid out exactly as the template makes Firehose
  * write them (prefix, JQ partitioning, delimiter and gzip read from template.yaml, written by the
- * stand-in's writer), compared with the expected table and with the merge rule folded event by
- * event in several orders.
+ * stand-in's writer), compared with the expected table and with the consumer kit's Materializer
+ * (the merge rule folded event by event) in several orders.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { encodeChangeEvent, encodeSnapshotEvent, type AttributeMap, type ChangeFields } from '../../../src/change-event';
 import { loadArchiveDeliveryConfig } from '../../../local/archive/delivery-config';
 import { createArchiveWriter, type ObjectSink } from '../../../local/archive/writer';
-import { itemKey, materialize, type MergeEvent } from '../../support/merge-rule';
+import { decodeChangeEvent, itemKeyOf, Materializer, type ChangeEvent } from '../../../src/consumer';
 
 const TABLE = 'dms_orders';
 const ARN = `arn:aws:dynamodb:us-east-1:123456789012:table/${TABLE}`;
@@ -70,10 +70,11 @@ const ARCHIVE: string[] = [
 ];
 
 const EXPECTED: Record<string, string> = { 'c1/1': 'latest', 'c2/7': 'healed', 'c3/7': 'in-margin', 'c4/1': 'forced-later', 'c6/1': 'once' };
-const keyOf = (label: string) => { const [customer, order] = label.split('/'); return itemKey({ customer, order }); };
+/** The query's canonical item key: attribute names sorted, [name, value] pairs. */
+const keyOf = (label: string) => { const [customer, order] = label.split('/'); return JSON.stringify([['customer', customer], ['order', order]]); };
 
 let root: string;
-let rows: { item_key: string; item: Record<string, unknown>; incomplete: boolean }[];
+let rows: { item_key: string; keys: Record<string, string>; item: Record<string, unknown>; incomplete: boolean }[];
 let objectKeys: string[];
 
 beforeAll(async () => {
@@ -90,7 +91,7 @@ beforeAll(async () => {
   const sql = readFileSync(join(__dirname, '../../../docs/sql/latest-state.duckdb.sql'), 'utf8').replaceAll('{{archive}}', join(root, 'changes')).replaceAll('{{table}}', TABLE);
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
   const result = await connection.runAndReadAll(sql);
-  rows = (result.getRowObjectsJson() as { item_key: string; item: string; incomplete: boolean }[]).map((row) => ({ ...row, item: JSON.parse(row.item) }));
+  rows = (result.getRowObjectsJson() as { item_key: string; keys: string; item: string; incomplete: boolean }[]).map((row) => ({ ...row, keys: JSON.parse(row.keys), item: JSON.parse(row.item) }));
 }, 60_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -116,15 +117,15 @@ describe('latest state from the archive (DuckDB)', () => {
   });
 
   it.each([
-    ['archive order', (events: MergeEvent[]) => events],
-    ['reversed', (events: MergeEvent[]) => [...events].reverse()],
-    ['interleaved', (events: MergeEvent[]) => [...events.filter((_e, i) => i % 2 === 1), ...events.filter((_e, i) => i % 2 === 0)]],
-  ])('equals the merge rule folded event by event (%s)', (_name, order) => {
+    ['archive order', (events: ChangeEvent[]) => events],
+    ['reversed', (events: ChangeEvent[]) => [...events].reverse()],
+    ['interleaved', (events: ChangeEvent[]) => [...events.filter((_e, i) => i % 2 === 1), ...events.filter((_e, i) => i % 2 === 0)]],
+  ])("equals the consumer kit's Materializer fed the same events (%s)", (_name, order) => {
     // Prepare
-    const events = ARCHIVE.map((text) => JSON.parse(text) as MergeEvent);
+    const materializer = new Materializer();
     // Act
-    const folded = materialize(order(events));
+    materializer.applyAll(order(ARCHIVE.map((text) => decodeChangeEvent(text))));
     // Assess
-    expect(Object.fromEntries(rows.map((row) => [row.item_key, row.item]))).toEqual(Object.fromEntries(folded));
+    expect(Object.fromEntries(rows.map((row) => [itemKeyOf(TABLE, row.keys), row.item]))).toEqual(Object.fromEntries(materializer.items(TABLE)));
   });
 });
