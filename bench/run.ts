@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-const BENCHMARKS = ['forwarder', 'reconciler', 'release', 'backfill', 'e2e'] as const;
+const BENCHMARKS = ['forwarder', 'reconciler', 'release', 'backfill', 'e2e', 'replay'] as const;
 const only = process.argv.slice(2);
 const selected = only.length > 0 ? BENCHMARKS.filter((name) => only.includes(name)) : BENCHMARKS;
 

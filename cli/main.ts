@@ -41,6 +41,7 @@ import { runRelease } from './commands/release';
 import { runUninstall } from './commands/uninstall';
 import { describeForUser, UsageError, UserFacingError } from './errors';
 import { formatPlan, formatStatusTable, toStatusRow, type StatusRow } from './format';
+import { REPLAY_USAGE, replayCommand } from './commands/replay';
 
 export const USAGE = `dms-event-bus <command> [options]
 
@@ -55,6 +56,7 @@ Commands:
   uninstall              release every managed table, as deleting the stack does (stops the deployed reconciler)
   redrive                redrive every range on the forwarder's dead-letter queue to Kinesis (--dry-run: change nothing)
   local                  run the whole pipeline on local emulators (same as npm start; see local --help)
+${REPLAY_USAGE}
 
 Options:
   --json                 machine-readable output (status, plan, reconcile, sweep, tail)
@@ -88,6 +90,7 @@ type Values = {
   json?: boolean; local?: boolean; region?: string; forwarder?: string; invoke?: boolean; 'function-name'?: string;
   'stream-name'?: string; 'lag-window'?: string; 'from-start'?: boolean; force?: boolean; help?: boolean; verbose?: boolean;
   'disable-stream'?: boolean; 'dry-run'?: boolean; yes?: boolean; 'queue-url'?: string;
+  from?: string; table?: string; since?: string; until?: string; 'to-stream'?: string;
 };
 
 const OPTIONS = {
@@ -107,6 +110,11 @@ const OPTIONS = {
   'queue-url': { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  from: { type: 'string' },
+  table: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'to-stream': { type: 'string' },
 } as const;
 
 /** Reads `export KEY=VALUE` lines (the file npm start writes). */
@@ -373,6 +381,8 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       const { runRedriveCommand } = await import('./commands/redrive');
       return runRedriveCommand({ queueUrl: values['queue-url'], streamName: values['stream-name'], dryRun: Boolean(values['dry-run']), json: Boolean(values.json), verbose: Boolean(values.verbose), env: process.env, out: io.out, err: io.err });
     }
+    case 'replay':
+      return replayCommand(args, values, io);
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

@@ -208,7 +208,7 @@ export async function startLocalAws(options: StartOptions = {}): Promise<LocalAw
       AWS_ACCOUNT_ID_ENDPOINT_MODE: 'disabled',
     };
     if (motoUrl) {
-      for (const service of ['DYNAMODB', 'DYNAMODB_STREAMS', 'LAMBDA', 'APPLICATION_AUTO_SCALING', 'SQS', 'EVENTBRIDGE', 'IAM', 'STS', 'CLOUDWATCH']) {
+      for (const service of ['DYNAMODB', 'DYNAMODB_STREAMS', 'LAMBDA', 'APPLICATION_AUTO_SCALING', 'SQS', 'EVENTBRIDGE', 'IAM', 'STS', 'CLOUDWATCH', 'S3']) {
         env[`AWS_ENDPOINT_URL_${service}`] = motoUrl;
       }
     }

@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { createAutoScalingClient, createDynamoDbClient, createKinesisClient } from '../src/aws/clients';
+import { createS3Client } from '../src/archive/s3-client';
+import { startLocalFirehose, type LocalFirehose } from './archive/firehose';
+import { LOCAL_ARCHIVE_BUCKET, LOCAL_ARCHIVE_STREAM } from './archive/names';
+import { formatArchiveSummary, settleArchive } from './archive/summary';
+import { checkArchiveTable, formatArchiveChecks } from './archive/verify';
+import { loadOriginOptions } from '../src/config/origin';
 import { createRateLimiter, formatEventLine, formatSummary } from './display';
 import { EmulatorMissingError } from './emulators';
 import { HEARTBEAT_TABLE } from './heartbeat';
@@ -34,6 +40,7 @@ Options:
   --concurrency <n>      writers per table (default 4)
   --heartbeat <s>        also update a heartbeat table (dms_heartbeat) every <s> seconds and show its lag (default 0 = none)
   --no-scenario          only run the pipeline (create tables yourself)
+  --no-archive           no Firehose stand-in archiving the change stream to local S3
   --sweep-interval <s>   seconds between scheduled sweeps (default 15)
   --events-per-second <n> event lines shown per second during the load (default 25; 0 = none)
   --exit                 stop after the summary (exit code 1 if anything is missing)
@@ -79,6 +86,7 @@ export async function runLocal(argv: readonly string[], io: LocalIo, signal: Abo
       concurrency: { type: 'string' },
       heartbeat: { type: 'string' },
       'no-scenario': { type: 'boolean', default: false },
+      'no-archive': { type: 'boolean', default: false },
       'sweep-interval': { type: 'string' },
       'events-per-second': { type: 'string' },
       exit: { type: 'boolean', default: false },
@@ -117,7 +125,14 @@ export async function runLocal(argv: readonly string[], io: LocalIo, signal: Abo
   });
   const clients = { dynamodb: createDynamoDbClient(), lambda: runtime.lambda, autoscaling: createAutoScalingClient() as ApplicationAutoScalingClient };
   let liveFollower: Awaited<ReturnType<typeof followKinesis>> | undefined;
+  let archive: LocalFirehose | undefined;
   try {
+    if (!values['no-archive']) {
+      archive = await startLocalFirehose({
+        kinesis: createKinesisClient(), s3: createS3Client(), streamName: runtime.stack.streamName, bucket: LOCAL_ARCHIVE_BUCKET, deliveryStreamName: LOCAL_ARCHIVE_STREAM,
+        onError: (error) => logStream.write(`${JSON.stringify({ component: 'archive', level: 'ERROR', message: error instanceof Error ? error.message : String(error) })}\n`),
+      });
+    }
     const envFile = join('.local-aws', 'env');
     mkdirSync('.local-aws', { recursive: true });
     writeFileSync(envFile, `${envExports(runtime)}\n`);
@@ -168,6 +183,12 @@ Join in from another terminal (credentials and endpoints are in ${envFile}):
       const control = await inspectTable(clients, session.scenario.controlTable, runtime.stack.forwarderFunctionArn);
       io.out(formatSummary({ verdict: session.verdict, inspections, control, convergeMs: session.scenario.convergeMs, scenarioMs: session.timings.scenarioMs }));
       io.out(formatLagSummary({ events: session.events, heartbeat: session.scenario.heartbeat, now: Date.now() }));
+      if (archive) {
+        await settleArchive(archive);
+        io.out(formatArchiveSummary(archive, session.scenario.dataTables));
+        const checks = await Promise.all(session.scenario.dataTables.map((table) => checkArchiveTable({ dynamodb: clients.dynamodb, s3: createS3Client() }, LOCAL_ARCHIVE_BUCKET, table, loadOriginOptions(runtime.env))));
+        io.out(`${formatArchiveChecks(checks)}\n`);
+      }
       const ok = session.verdict.totals.missing === 0 && session.verdict.totals.outOfOrder === 0 && session.verdict.totals.staleItems === 0;
       if (values.exit) return ok ? 0 : 1;
     } else if (values.exit) {
@@ -194,6 +215,7 @@ Join in from another terminal (credentials and endpoints are in ${envFile}):
   } finally {
     io.out('Stopping…');
     await liveFollower?.stop();
+    await archive?.stop();
     await runtime.stop();
     await new Promise<void>((resolve) => logStream.end(resolve));
     io.out('Stopped: emulators ended, nothing left running.');

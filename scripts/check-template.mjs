@@ -40,14 +40,18 @@ function run(command, args, timeoutMs) {
 }
 
 /**
- * Runs cfn-lint on the template (errors and warnings, its default rule set).
+ * Runs cfn-lint on the template (errors and warnings, its default rule set), optionally with
+ * parameter values (`--parameters Name=value ...`, checked as a deployment with those values).
+ * @param {string} templatePath
+ * @param {Record<string, string>} [parameters]
  * @returns {Promise<{ status: number, output: string }>}
  */
-export async function runCfnLint(templatePath) {
+export async function runCfnLint(templatePath, parameters = {}) {
   const command = process.env.CFN_LINT_COMMAND ?? 'cfn-lint';
+  const values = Object.entries(parameters).map(([name, value]) => `${name}=${value}`);
   let result;
   try {
-    result = await run(command, ['--format', 'parseable', '--', templatePath], 120_000);
+    result = await run(command, ['--format', 'parseable', ...(values.length > 0 ? ['--parameters', ...values] : []), '--', templatePath], 120_000);
   } catch (error) {
     throw new ToolMissingError(`${CFN_LINT_INSTALL_HINT} (${error.message})`);
   }
