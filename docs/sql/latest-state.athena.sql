@@ -22,15 +22,17 @@ latest_change AS (
 ),
 latest_snapshot AS (
   SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY item_key ORDER BY from_iso8601_timestamp(readat) DESC) AS rank
+    SELECT *, row_number() OVER (PARTITION BY item_key ORDER BY from_iso8601_timestamp(readat) DESC) AS rank,
+      -- 4: the snapshot kept also carries the latest heal cutoff of any snapshot of the key
+      max(CASE WHEN snapshot.reason = 'heal' THEN from_iso8601_timestamp(snapshot.runstartedat) END) OVER (PARTITION BY item_key) AS heal_started
     FROM current_generation WHERE operation = 'snapshot'
   ) WHERE rank = 1
 ),
 decided AS (
   SELECT c.*, s.operation AS s_operation, s.keys AS s_keys, s.new AS s_new, s.truncated AS s_truncated, s.item_key AS s_item_key,
     c.item_key IS NULL OR (
-      s.item_key IS NOT NULL AND s.snapshot.reason = 'heal'
-      AND from_iso8601_timestamp(c.approximatecreationtime) < from_iso8601_timestamp(s.snapshot.runstartedat) - INTERVAL '15' MINUTE
+      s.item_key IS NOT NULL AND s.heal_started IS NOT NULL
+      AND from_iso8601_timestamp(c.approximatecreationtime) < s.heal_started - INTERVAL '15' MINUTE
     ) AS snapshot_wins
   FROM latest_change c FULL OUTER JOIN latest_snapshot s ON c.item_key = s.item_key
 ),

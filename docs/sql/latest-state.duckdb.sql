@@ -34,7 +34,9 @@ latest_change AS (
 latest_snapshot AS (
   -- 4: snapshots: the later readAt wins
   SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY item_key ORDER BY CAST(readat AS TIMESTAMPTZ) DESC) AS rank
+    SELECT *, row_number() OVER (PARTITION BY item_key ORDER BY CAST(readat AS TIMESTAMPTZ) DESC) AS rank,
+      -- 4: the snapshot kept also carries the latest heal cutoff of any snapshot of the key
+      max(CASE WHEN snapshot.reason = 'heal' THEN CAST(snapshot.runstartedat AS TIMESTAMPTZ) END) OVER (PARTITION BY item_key) AS heal_started
     FROM current_generation WHERE operation = 'snapshot'
   ) WHERE rank = 1
 ),
@@ -43,8 +45,8 @@ decided AS (
   -- older than the heal run's start minus the 15-minute heal margin
   SELECT c.*, s.operation AS s_operation, s.keys AS s_keys, s.new AS s_new, s.truncated AS s_truncated, s.item_key AS s_item_key,
     c.item_key IS NULL OR (
-      s.item_key IS NOT NULL AND s.snapshot.reason = 'heal'
-      AND CAST(c.approximatecreationtime AS TIMESTAMPTZ) < CAST(s.snapshot.runstartedat AS TIMESTAMPTZ) - INTERVAL '15' MINUTE
+      s.item_key IS NOT NULL AND s.heal_started IS NOT NULL
+      AND CAST(c.approximatecreationtime AS TIMESTAMPTZ) < s.heal_started - INTERVAL '15' MINUTE
     ) AS snapshot_wins
   FROM latest_change c FULL OUTER JOIN latest_snapshot s ON c.item_key = s.item_key
 ),
