@@ -17,30 +17,26 @@ import '../local/esm-interop'; // first: lets the handlers' @middy/core (ESM-onl
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetEventSourceMappingCommand, GetFunctionCommand, ListEventSourceMappingsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { createDynamoDbClient, createKinesisClient, createLambdaClient } from '../src/aws/clients';
+import { GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { createKinesisClient, createLambdaClient } from '../src/aws/clients';
 import { loadBackfillStarterConfig } from '../src/config/backfill-starter';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../src/config/reconciler';
 import { ConfigurationError } from '../src/errors';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
-import { createTableFilter } from '../src/table-filter';
 import { createAwsDeps } from '../reconciler/aws-deps';
-import { createBackfillStarter, createReconcilerBackfillDeps, getBackfillStatus, handleBackfillRequest } from '../reconciler/backfill/index';
-import { createStarterStore } from '../src/backfill-state/dynamodb-runs';
+import { createBackfillStarter, createReconcilerBackfillDeps, handleBackfillRequest } from '../reconciler/backfill/index';
 import { createOperator, type RunSummary } from '../reconciler/operator';
 import { applyEnv } from '../local/emulators';
 import { createSyncInvokeClient, INVOKE_RETRY, invokeWithRetry } from './invoke';
 import { formatStatusLag, statusLag } from './commands/lag';
-import { followKinesis } from '../local/kinesis-reader';
-import { formatEventLine } from '../local/display';
-import { parseChangeEvent } from '../local/session';
 import type { CommandContext } from './commands/context';
 import { runRelease } from './commands/release';
+import { statusRows } from './commands/status';
+import { runTail } from './commands/tail';
 import { runUninstall } from './commands/uninstall';
 import { describeForUser, UsageError, UserFacingError } from './errors';
-import { formatPlan, formatStatusTable, toStatusRow, type StatusRow } from './format';
+import { formatPlan, formatStatusTable } from './format';
 import { REPLAY_USAGE, replayCommand } from './commands/replay';
 
 export const USAGE = `dms-event-bus <command> [options]
@@ -194,62 +190,8 @@ function backfillDepsIfConfigured(values: Values) {
   }
 }
 
-async function tablesInScope(config: ReconcilerConfig, lambda: LambdaClient): Promise<string[]> {
-  const filter = createTableFilter({ include: config.include, exclude: config.exclude });
-  const dynamodb = createDynamoDbClient();
-  const names = new Set<string>();
-  let start: string | undefined;
-  do {
-    const page = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    for (const name of page.TableNames ?? []) if (filter.includesName(name)) names.add(name);
-    start = page.LastEvaluatedTableName;
-  } while (start);
-  // Tables that are gone but still have a mapping to the forwarder are in scope too (cleanup).
-  let marker: string | undefined;
-  do {
-    const page = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: config.forwarderFunctionArn, Marker: marker }));
-    for (const mapping of page.EventSourceMappings ?? []) {
-      const table = /:table\/([^/]+)\/stream\//.exec(mapping.EventSourceArn ?? '')?.[1];
-      if (table && filter.includesName(table)) names.add(table);
-    }
-    marker = page.NextMarker;
-  } while (marker);
-  return [...names].sort();
-}
-
-async function statusRows(values: Values, names: string[]): Promise<{ rows: StatusRow[]; config: ReconcilerConfig }> {
-  const lambda = createLambdaClient();
-  const config = await reconcilerConfig(values, lambda);
-  const tables = names.length > 0 ? names : await tablesInScope(config, lambda);
-  if (tables.length === 0) return { rows: [], config };
-  const operator = createOperator(createAwsDeps(config, quietDeps(values)));
-  const summary = await operator.status(tables);
-  const store = process.env.BACKFILL_STATE_TABLE ? createStarterStore(createDynamoDbClient(), process.env.BACKFILL_STATE_TABLE) : undefined;
-  const rows: StatusRow[] = [];
-  for (const result of summary.tables) {
-    if (result.outcome === 'error') throw new UserFacingError(`${result.table}: ${result.error?.message ?? result.reason ?? 'error'}`);
-    const observed = result.observed;
-    if (names.length > 0 && observed && observed.table === null && observed.mappings.length === 0) {
-      throw new UserFacingError(`Table ${result.table} not found${process.env.AWS_REGION ? ` in ${process.env.AWS_REGION}` : ''}.`);
-    }
-    const lastProcessingResults: Record<string, string | undefined> = {};
-    for (const mapping of observed?.mappings ?? []) {
-      try {
-        lastProcessingResults[mapping.uuid] = (await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).LastProcessingResult;
-      } catch {
-        lastProcessingResults[mapping.uuid] = undefined;
-      }
-    }
-    let backfill: { state: string; detail?: string } = { state: store ? 'not-needed' : 'unknown (BACKFILL_STATE_TABLE not set)' };
-    if (store) {
-      const view = await getBackfillStatus(result.table, { store });
-      backfill = view.state === 'not-needed'
-        ? { state: 'none' }
-        : { state: view.state, detail: `${view.progress.segmentsDone}/${view.progress.segmentsTotal} segments, ${view.progress.items} items${view.error ? `, ${view.error}` : ''}` };
-    }
-    rows.push(toStatusRow({ table: result.table, observed, actions: result.actions, conflicts: result.conflicts, lastProcessingResults, backfill, ...(result.draining ? { draining: result.draining } : {}) }));
-  }
-  return { rows, config };
+function statusWiring(values: Values) {
+  return { config: (lambda: LambdaClient) => reconcilerConfig(values, lambda), quiet: quietDeps(values) };
 }
 
 function printSummary(io: CliIo, summary: RunSummary | Record<string, unknown>, json: boolean): number {
@@ -295,14 +237,14 @@ function functionNameOf(values: Values): { reconcilerFunction?: string } {
 async function command(name: string, args: string[], values: Values, io: CliIo): Promise<number> {
   switch (name) {
     case 'status': {
-      const { rows } = await statusRows(values, args);
+      const { rows } = await statusRows(args, statusWiring(values));
       const streamName = values['stream-name'] ?? process.env.KINESIS_STREAM_NAME ?? process.env.DMS_EVENT_BUS_STREAM_NAME;
       const lag = await statusLag({ client: createKinesisClient(), streamName, only: args, windowSeconds: values['lag-window'] });
       io.out(values.json ? JSON.stringify({ tables: rows, ...(lag ? { lag } : {}) }, null, 2) : `${formatStatusTable(rows)}${lag ? formatStatusLag(lag, Date.now()) : ''}`);
       return 0;
     }
     case 'plan': {
-      const { rows } = await statusRows(values, args);
+      const { rows } = await statusRows(args, statusWiring(values));
       io.out(values.json ? JSON.stringify({ tables: rows.map((r) => ({ table: r.table, converged: r.converged, actions: r.drift, conflicts: r.conflicts })) }, null, 2) : formatPlan(rows));
       return 0;
     }
@@ -325,34 +267,8 @@ async function command(name: string, args: string[], values: Values, io: CliIo):
       const view = { ...summary, tables: summary.tables.map(({ observed: _observed, ...rest }) => rest) };
       return printSummary(io, view, Boolean(values.json));
     }
-    case 'tail': {
-      const streamName = values['stream-name'] ?? process.env.KINESIS_STREAM_NAME ?? process.env.DMS_EVENT_BUS_STREAM_NAME;
-      if (!streamName) throw new UserFacingError('Which stream? Pass --stream-name <name> or set KINESIS_STREAM_NAME.');
-      let follower;
-      try {
-        follower = await followKinesis({
-          client: createKinesisClient(),
-          streamName,
-          from: values['from-start'] ? 'TRIM_HORIZON' : 'LATEST',
-          onRecord: (record) => {
-            const event = parseChangeEvent(record.data, record.arrivedAt);
-            if (values.json) io.out(Buffer.from(record.data).toString('utf8'));
-            else io.out(event ? formatEventLine(event, new Date(record.arrivedAt)) : `(not a change event) ${Buffer.from(record.data).toString('utf8').slice(0, 120)}`);
-          },
-          onError: (error) => io.err(`tail: ${describeForUser(error)}`),
-        });
-      } catch (error) {
-        if ((error as Error).name === 'ResourceNotFoundException') throw new UserFacingError(`Kinesis stream ${streamName} not found${process.env.AWS_REGION ? ` in ${process.env.AWS_REGION}` : ''}.`);
-        throw error;
-      }
-      io.err(`Following ${streamName} ${values['from-start'] ? 'from the oldest record' : 'from now'}; Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => {
-        if (io.signal.aborted) return resolve();
-        io.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await follower.stop();
-      return 0;
-    }
+    case 'tail':
+      return runTail({ streamName: values['stream-name'] ?? process.env.KINESIS_STREAM_NAME ?? process.env.DMS_EVENT_BUS_STREAM_NAME, fromStart: Boolean(values['from-start']), json: Boolean(values.json) }, io);
     case 'backfill': {
       if (args.length !== 1) throw new UsageError('backfill needs exactly one table name');
       const payload = { action: 'backfill', tableName: args[0]!, ...(values.force ? { force: true } : {}) };
