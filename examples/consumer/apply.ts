@@ -1,10 +1,10 @@
 /**
  * Applies one change event to the read model by the merge rule (the consumer kit's `resolve`),
- * with the read model's rows as the current versions: the same decisions as the kit's
- * in-memory Materializer, kept in DynamoDB so that any Lambda container continues where
- * another stopped.
+ * with the read model's rows as each key's slots (best stream event, best snapshot, heal
+ * cutoff): the same decisions as the kit's in-memory Materializer, kept in DynamoDB so that
+ * any Lambda container continues where another stopped, in whatever order events arrive.
  */
-import { ApplyOutcome, compareGenerations, Decision, DEFAULT_TOMBSTONE_RETENTION_MS, itemKey, resolve, versionOf, type ChangeEvent } from '../../src/consumer';
+import { ApplyOutcome, compareGenerations, Decision, DEFAULT_TOMBSTONE_RETENTION_MS, itemKey, resolve, slotsGeneration, versionOf, winnerOf, type ChangeEvent } from '../../src/consumer';
 import type { ReadModelStore } from './read-model';
 
 /** Another writer changed the row at every attempt. */
@@ -28,18 +28,16 @@ export async function applyToReadModel(event: ChangeEvent, store: ReadModelStore
     // Rule 5: an older stream of a re-created table (still draining) never changes state.
     if (generation !== undefined && compareGenerations(version.generation, generation) < 0) return ApplyOutcome.Superseded;
     const stored = await store.get(key);
-    const current = stored && (generation === undefined || compareGenerations(stored.version.generation, generation) >= 0) ? stored : undefined;
-    const { decision, next } = resolve(version, current?.version);
+    const current = stored && (generation === undefined || compareGenerations(slotsGeneration(stored.slots), generation) >= 0) ? stored : undefined;
+    const { decision, next } = resolve(version, current?.slots);
     if (decision === Decision.Duplicate) return ApplyOutcome.Duplicate;
-    if (decision === Decision.Loses) {
-      // The kept snapshot may have taken the loser's heal cutoff (rule 4): store that.
-      if (next === undefined || (await store.put({ key, table: event.table, version: next }, stored))) return ApplyOutcome.Superseded;
-      continue;
-    }
-    const winner = next ?? version;
-    if (generation === undefined || compareGenerations(winner.generation, generation) > 0) await store.raiseGeneration(event.table, winner.generation);
+    const outcome = decision === Decision.Wins ? ApplyOutcome.Applied : ApplyOutcome.Superseded;
+    // Nothing to store, or a losing event that still filled a slot or raised the heal cutoff.
+    if (next === undefined) return outcome;
+    if (decision === Decision.Wins && (generation === undefined || compareGenerations(version.generation, generation) > 0)) await store.raiseGeneration(event.table, version.generation);
+    const winner = winnerOf(next);
     const expiresAt = winner.item === null ? Math.ceil(((winner.changedAt ?? now()) + DEFAULT_TOMBSTONE_RETENTION_MS) / 1000) : undefined;
-    if (await store.put({ key, table: event.table, version: winner }, stored, expiresAt)) return ApplyOutcome.Applied;
+    if (await store.put({ key, table: event.table, slots: next, revision: (stored?.revision ?? 0) + 1 }, stored, expiresAt)) return outcome;
   }
   throw new ConcurrentWriteError(`the read model row ${key} changed at each of ${ATTEMPTS} attempts`);
 }

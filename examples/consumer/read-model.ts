@@ -1,8 +1,8 @@
 /**
- * The read model: a DynamoDB table holding, per item key of every source table, the winning
- * version by the merge rule, and per source table its current stream generation. Writes are
- * conditional on the version they replace, so two writers never overwrite each other's newer
- * version.
+ * The read model: a DynamoDB table holding, per item key of every source table, its merge-rule
+ * slots (best stream event, best snapshot, heal cutoff), and per source table its current
+ * stream generation. Writes are conditional on the revision of the row they replace, so two
+ * writers never overwrite each other's newer slots.
  */
 import {
   ConditionalCheckFailedException,
@@ -23,7 +23,7 @@ export interface ReadModelStore {
   /** Raises the generation (never lowers it). */
   raiseGeneration(table: string, generation: string | null): Promise<void>;
   get(key: string): Promise<Row | undefined>;
-  /** Writes `row` if the stored row is still `expected` (by version id); false when it changed meanwhile. */
+  /** Writes `row` if the stored row is still `expected` (by revision); false when it changed meanwhile. */
   put(row: Row, expected: Row | undefined, expiresAt?: number): Promise<boolean>;
 }
 
@@ -61,8 +61,8 @@ export function createDynamoDbStore(client: DynamoDBClient, tableName: string): 
           new PutItemCommand({
             TableName: tableName,
             Item: toAttributes(row, expiresAt),
-            ConditionExpression: expected ? 'versionId = :expected' : 'attribute_not_exists(pk)',
-            ...(expected ? { ExpressionAttributeValues: { ':expected': { S: expected.version.id } } } : {}),
+            ConditionExpression: expected ? 'revision = :expected' : 'attribute_not_exists(pk)',
+            ...(expected ? { ExpressionAttributeValues: { ':expected': { N: String(expected.revision) } } } : {}),
           }),
         );
         return true;

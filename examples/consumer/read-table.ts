@@ -3,7 +3,7 @@
  * function: its role has no Query permission).
  */
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { compareGenerations, type Item } from '../../src/consumer';
+import { compareGenerations, slotsGeneration, winnerOf, type Item } from '../../src/consumer';
 import { createDynamoDbStore } from './read-model';
 import { fromAttributes } from './versions';
 
@@ -22,9 +22,11 @@ export async function readTable(client: DynamoDBClient, tableName: string, table
       new QueryCommand({ TableName: tableName, IndexName: 'byTable', KeyConditionExpression: '#t = :t', ExpressionAttributeNames: { '#t': 'table' }, ExpressionAttributeValues: { ':t': { S: table } }, ExclusiveStartKey: start }),
     );
     for (const attributes of page.Items ?? []) {
-      const row = fromAttributes(attributes);
-      const superseded = current !== undefined && compareGenerations(row.version.generation, current) < 0;
-      if (row.version.item !== null && !row.version.incomplete && !superseded) items.set(row.key, row.version.item);
+      const { key, slots } = fromAttributes(attributes);
+      if (slots.stream === undefined && slots.snapshot === undefined) continue; // not a row this code wrote
+      const superseded = current !== undefined && compareGenerations(slotsGeneration(slots), current) < 0;
+      const winner = winnerOf(slots);
+      if (winner.item !== null && !winner.incomplete && !superseded) items.set(key, winner.item);
     }
     start = page.LastEvaluatedKey;
   } while (start);

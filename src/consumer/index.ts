@@ -9,7 +9,7 @@ export type { ChangeRecord, GetRecordsRecord, LambdaKinesisEvent, LambdaKinesisR
 export { ConsumerKitError, NotAChangeEventError, UnsupportedSchemaVersionError, ValueFormatError } from './errors';
 export { itemKey, itemKeyOf } from './item-key';
 export { ApplyOutcome, Materializer, type ItemState, type MaterializerOptions } from './materializer';
-export { compareGenerations, decide, Decision, HEAL_MARGIN_MS, resolve, streamGeneration, versionOf, type Resolution, type Version } from './merge-rule';
+export { compareGenerations, decide, Decision, HEAL_MARGIN_MS, resolve, slotsGeneration, slotsOf, streamGeneration, versionOf, winnerOf, type Resolution, type Slots, type Version } from './merge-rule';
 export { processKinesisBatch, type BatchFailure, type KinesisBatchResponse, type ProcessBatchOptions } from './partial-batch';
 export { DEFAULT_MAX_TOMBSTONES_PER_TABLE, DEFAULT_TOMBSTONE_RETENTION_MS, TombstoneLedger, type TombstoneEviction, type TombstonePolicy } from './tombstones';
 export {

@@ -1,22 +1,24 @@
 /**
  * The Materializer folds change events into the current state of each table, by the merge
- * rule (merge-rule.ts): per table and item key it keeps the winning version; the state of a
- * key is that version's item (absent for a tombstone). Whatever order the events arrive in,
- * with duplicates, redriven events, heals and re-created tables, the state ends equal to the
- * table's. Memory: one version per live item, plus tombstones bounded by a TombstonePolicy.
+ * rule (merge-rule.ts): per table and item key it keeps two slots, the best stream event and
+ * the best snapshot (with the key's largest heal cutoff); the state of a key is the item of the
+ * version that wins between them (absent for a tombstone). Each slot is a maximum, so whatever
+ * order the events arrive in, with duplicates, redriven events, heals and re-created tables,
+ * the state ends the same, and equal to the table's. Memory: at most two versions per live
+ * item, plus tombstones bounded by a TombstonePolicy.
  */
 import { itemKey } from './item-key';
-import { compareGenerations, Decision, resolve, versionOf, type Version } from './merge-rule';
+import { compareGenerations, Decision, resolve, versionOf, winnerOf, type Slots, type Version } from './merge-rule';
 import { TombstoneLedger, type TombstonePolicy } from './tombstones';
 import type { ChangeEvent, Item } from './types';
 
 /** What `apply` did with an event. */
 export const ApplyOutcome = {
-  /** The event's version is now the key's current version. */
+  /** The key's winning version changed: to the event's, or (a heal raising the cutoff) to the kept snapshot. */
   Applied: 'applied',
   /** The event is the current version again (same id, or the same stream record). */
   Duplicate: 'duplicate',
-  /** A newer version (or a newer stream generation of the table) is already there. */
+  /** The key's state stays: a newer version (or a newer stream generation of the table) is already there. */
   Superseded: 'superseded',
   /** An unconvertible marker: it never changes state. */
   Ignored: 'ignored',
@@ -34,13 +36,14 @@ export interface ItemState {
   readonly item: Item | undefined;
   /** True when the winning event left its image out (too large for Kinesis): re-read the item from the table. */
   readonly incomplete: boolean;
+  /** The winning version. */
   readonly version: Version;
 }
 
 interface TableState {
   /** The newest stream generation applied; undefined before the first event. */
   generation: string | null | undefined;
-  readonly versions: Map<string, Version>;
+  readonly slots: Map<string, Slots>;
   readonly tombstones: TombstoneLedger;
   /** Newest event time seen (epoch ms): the tombstones' clock. */
   watermark: number;
@@ -63,17 +66,15 @@ export class Materializer {
     table.watermark = Math.max(table.watermark, eventTime(version) ?? -Infinity);
     // Rule 5: a table's newer generation supersedes the older one; older events (draining) lose.
     if (table.generation !== undefined && compareGenerations(version.generation, table.generation) < 0) return ApplyOutcome.Superseded;
-    const { decision, next } = resolve(version, table.versions.get(key));
+    const { decision, next } = resolve(version, table.slots.get(key));
     if (decision === Decision.Duplicate) return ApplyOutcome.Duplicate;
-    if (decision === Decision.Loses) {
-      if (next) table.versions.set(key, next); // the kept snapshot took the loser's heal cutoff
-      return ApplyOutcome.Superseded;
-    }
-    if (table.generation === undefined || compareGenerations(version.generation, table.generation) > 0) this.supersede(table, version.generation);
-    table.versions.set(key, next ?? version);
-    if (version.item === null) table.tombstones.record(key, eventTime(version) ?? table.watermark);
+    if (decision === Decision.Wins && (table.generation === undefined || compareGenerations(version.generation, table.generation) > 0)) this.supersede(table, version.generation);
+    if (next) table.slots.set(key, next); // a losing event may still fill a slot or raise the heal cutoff
+    if (decision === Decision.Loses || next === undefined) return ApplyOutcome.Superseded;
+    const winner = winnerOf(next);
+    if (winner.item === null) table.tombstones.record(key, eventTime(winner) ?? table.watermark);
     else table.tombstones.forget(key);
-    for (const dropped of table.tombstones.expire(table.watermark)) table.versions.delete(dropped);
+    for (const dropped of table.tombstones.expire(table.watermark)) table.slots.delete(dropped);
     return ApplyOutcome.Applied;
   }
 
@@ -88,8 +89,9 @@ export class Materializer {
   state(key: string): ItemState | undefined {
     const bar = key.indexOf('|');
     const table = bar < 0 ? undefined : this.tablesByName.get(key.slice(0, bar));
-    const version = table?.versions.get(key);
-    if (!version) return undefined;
+    const slots = table?.slots.get(key);
+    if (!slots) return undefined;
+    const version = winnerOf(slots);
     return { item: version.item ?? undefined, incomplete: version.incomplete, version };
   }
 
@@ -101,7 +103,8 @@ export class Materializer {
   /** Every present item of a table by key (items whose content is unknown are listed by `incompleteKeys`). */
   items(table: string): Map<string, Item> {
     const items = new Map<string, Item>();
-    for (const [key, version] of this.tablesByName.get(table)?.versions ?? []) {
+    for (const [key, slots] of this.tablesByName.get(table)?.slots ?? []) {
+      const version = winnerOf(slots);
       if (version.item !== null && !version.incomplete) items.set(key, version.item);
     }
     return items;
@@ -109,7 +112,7 @@ export class Materializer {
 
   /** Keys whose winning event had no image (oversized): the consumer must read them from the table. */
   incompleteKeys(table: string): string[] {
-    return [...(this.tablesByName.get(table)?.versions ?? [])].filter(([, version]) => version.incomplete).map(([key]) => key);
+    return [...(this.tablesByName.get(table)?.slots ?? [])].filter(([, slots]) => winnerOf(slots).incomplete).map(([key]) => key);
   }
 
   /** Names of the tables seen. */
@@ -130,7 +133,7 @@ export class Materializer {
   private tableState(name: string): TableState {
     let table = this.tablesByName.get(name);
     if (!table) {
-      table = { generation: undefined, versions: new Map(), tombstones: new TombstoneLedger(name, this.options.tombstones), watermark: -Infinity };
+      table = { generation: undefined, slots: new Map(), tombstones: new TombstoneLedger(name, this.options.tombstones), watermark: -Infinity };
       this.tablesByName.set(name, table);
     }
     return table;
@@ -139,9 +142,9 @@ export class Materializer {
   /** Rule 5: the table moves to a newer generation; versions of older ones are dropped. */
   private supersede(table: TableState, generation: string | null): void {
     table.generation = generation;
-    for (const [key, version] of table.versions) {
-      if (compareGenerations(version.generation, generation) < 0) {
-        table.versions.delete(key);
+    for (const [key, slots] of table.slots) {
+      if (compareGenerations(winnerOf(slots).generation, generation) < 0) {
+        table.slots.delete(key);
         table.tombstones.forget(key);
       }
     }

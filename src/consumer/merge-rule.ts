@@ -1,19 +1,26 @@
 /**
- * The merge rule: which of two versions of one item wins. Pure functions over plain data, so
+ * The merge rule: which version of one item is its state. Pure functions over plain data, so
  * the in-memory Materializer and a consumer that keeps versions in a database (see
- * examples/consumer) decide exactly alike. The rule, per table and item key:
+ * examples/consumer) decide exactly alike. Per table and item key a consumer keeps two slots
+ * (Slots), each a maximum over a total order, so that any arrival order gives the same state:
+ *
+ * - the best stream event: of the newest generation, then the highest sequence number;
+ * - the best snapshot: of the newest generation, then the latest readAt; with it, the largest
+ *   heal cutoff of any snapshot of the key in that generation (the latest snapshot was read
+ *   after every heal run started, so it contains everything any heal does).
+ *
+ * The state is then decided from the two slots:
  *
  * 1. Stream generation first (the label after `/stream/` in source.streamArn, compared as
- *    text; null is the oldest): a newer stream's version wins over any older stream's.
- * 2. Same stream, stream event vs stream event: the higher sequence number wins (as big
+ *    text; null is the oldest): a newer stream's version wins over any older stream's, so the
+ *    slots only ever hold versions of the key's newest generation.
+ * 2. Stream event vs stream event (same stream): the higher sequence number wins (as big
  *    integers); equal is the same record (a duplicate).
- * 3. Same stream, snapshot vs stream event: the stream event wins, except against a `heal`
- *    snapshot when the stream event's approximateCreationTime is earlier than the snapshot's
- *    runStartedAt minus {@link HEAL_MARGIN_MS}.
- * 4. Snapshot vs snapshot (same stream): the later readAt wins, and keeps the larger heal
- *    cutoff of the two: a snapshot read after a heal contains everything the heal does, so it
- *    beats the same old stream events (without this, a late old change would lose to the heal
- *    but win against a later forced snapshot, and arrival order would decide the state).
+ * 3. Snapshot vs stream event (same stream): the stream event wins, except when its
+ *    approximateCreationTime is earlier than the key's heal cutoff (a heal snapshot's
+ *    runStartedAt minus {@link HEAL_MARGIN_MS}).
+ * 4. Snapshot vs snapshot (same stream): the later readAt wins (ties: the larger id); the
+ *    heal cutoff that rule 3 applies is the largest of all the key's snapshots, whichever wins.
  * 5. A table's newer generation supersedes the older one as a whole (see Materializer).
  * 6. A remove leaves a tombstone (a version without item) that competes like any version;
  *    unconvertible markers have no version.
@@ -94,12 +101,16 @@ export function versionOf(event: ChangeEvent): Version | undefined {
   };
 }
 
-/** Rule 3: does the snapshot beat the stream event? Only a heal, against a change older than its cutoff. */
+/** Rule 3 between two versions: does the snapshot beat the stream event? Only a heal, against a change older than its cutoff. */
 function snapshotBeatsStream(snapshot: Version, stream: Version): boolean {
   return snapshot.healCutoff !== null && stream.changedAt !== null && stream.changedAt < snapshot.healCutoff;
 }
 
-/** Decides whether `incoming` replaces `current` (absent: it always does). */
+/**
+ * The bare comparison of two versions: whether `incoming` beats `current` (absent: it always
+ * does), with each snapshot's own heal cutoff. A consumer that folds events keeps Slots and
+ * uses resolve(): one version per key is not enough for rule 4.
+ */
 export function decide(incoming: Version, current: Version | undefined): Decision {
   if (current === undefined) return Decision.Wins;
   if (incoming.id === current.id) return Decision.Duplicate;
@@ -115,28 +126,82 @@ export function decide(incoming: Version, current: Version | undefined): Decisio
   return (incoming.readAt ?? 0) > (current.readAt ?? 0) ? Decision.Wins : Decision.Loses;
 }
 
-/** What to store after comparing: the decision and the version to keep (undefined when nothing changes). */
+/**
+ * What a consumer keeps per item key: the best version of each kind, both of the key's newest
+ * generation (see the rule above). Never both undefined.
+ */
+export interface Slots {
+  /** The stream event with the highest sequence number. */
+  readonly stream: Version | undefined;
+  /** The snapshot with the latest readAt. */
+  readonly snapshot: Version | undefined;
+  /** The largest heal cutoff of any snapshot of the key in this generation; null when none was a heal. */
+  readonly healCutoff: number | null;
+}
+
+/** The outcome of folding a version into a key's slots. */
 export interface Resolution {
+  /**
+   * Wins: the key's winning version changed (to the incoming one, or to the kept snapshot when
+   * the incoming heal raised the cutoff); Duplicate: the incoming version is already kept;
+   * Loses: the state stays (the slots may still change: store `next`).
+   */
   readonly decision: Decision;
-  readonly next: Version | undefined;
+  /** The slots to store; undefined when nothing changes. */
+  readonly next: Slots | undefined;
 }
 
 const laterCutoff = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
+/** The slots of a key that has only `version`. */
+export function slotsOf(version: Version): Slots {
+  return version.kind === 'stream' ? { stream: version, snapshot: undefined, healCutoff: null } : { stream: undefined, snapshot: version, healCutoff: version.healCutoff };
+}
+
+/** The generation of a key's slots. */
+export function slotsGeneration(slots: Slots): string | null {
+  return (slots.stream ?? slots.snapshot)?.generation ?? null;
+}
+
+/** The key's winning version: the stream event, unless it is older than the key's heal cutoff (rule 3). */
+export function winnerOf(slots: Slots): Version {
+  const { stream, snapshot, healCutoff } = slots;
+  if (stream === undefined) return snapshot as Version;
+  if (snapshot === undefined) return stream;
+  return healCutoff !== null && stream.changedAt !== null && stream.changedAt < healCutoff ? snapshot : stream;
+}
+
+/** Rule 4's order of snapshots: later readAt, then the larger id (a total order). */
+function laterSnapshot(a: Version, b: Version): boolean {
+  const ra = a.readAt ?? 0;
+  const rb = b.readAt ?? 0;
+  return ra !== rb ? ra > rb : a.id > b.id;
+}
+
 /**
- * decide(), plus rule 4's carried heal cutoff: when two snapshots of the same stream meet,
- * the one kept gets the larger heal cutoff of the two (so the current version may change
- * even when the incoming snapshot loses).
+ * Folds `incoming` into a key's slots (`current` absent: the key is new). Each slot keeps a
+ * maximum, so folding the same versions in any order ends with the same slots and state.
  */
-export function resolve(incoming: Version, current: Version | undefined): Resolution {
-  const decision = decide(incoming, current);
-  const snapshots = current !== undefined && incoming.kind === 'snapshot' && current.kind === 'snapshot' && incoming.generation === current.generation;
-  if (decision === Decision.Wins) {
-    return { decision, next: snapshots ? { ...incoming, healCutoff: laterCutoff(incoming.healCutoff, current.healCutoff) } : incoming };
+export function resolve(incoming: Version, current: Slots | undefined): Resolution {
+  if (current === undefined) return { decision: Decision.Wins, next: slotsOf(incoming) };
+  const generations = compareGenerations(incoming.generation, slotsGeneration(current));
+  if (generations < 0) return { decision: Decision.Loses, next: undefined };
+  if (generations > 0) return { decision: Decision.Wins, next: slotsOf(incoming) };
+  if (incoming.id === current.stream?.id || incoming.id === current.snapshot?.id) return { decision: Decision.Duplicate, next: undefined };
+  let next: Slots;
+  if (incoming.kind === 'stream') {
+    if (current.stream !== undefined) {
+      const a = incoming.sequenceNumber ?? 0n;
+      const b = current.stream.sequenceNumber ?? 0n;
+      if (a === b) return { decision: Decision.Duplicate, next: undefined };
+      if (a < b) return { decision: Decision.Loses, next: undefined };
+    }
+    next = { ...current, stream: incoming };
+  } else {
+    const later = current.snapshot === undefined || laterSnapshot(incoming, current.snapshot);
+    const healCutoff = laterCutoff(current.healCutoff, incoming.healCutoff);
+    if (!later && healCutoff === current.healCutoff) return { decision: Decision.Loses, next: undefined };
+    next = { stream: current.stream, snapshot: later ? incoming : current.snapshot, healCutoff };
   }
-  if (snapshots && decision === Decision.Loses) {
-    const cutoff = laterCutoff(incoming.healCutoff, current.healCutoff);
-    if (cutoff !== current.healCutoff) return { decision, next: { ...current, healCutoff: cutoff } };
-  }
-  return { decision, next: undefined };
+  return { decision: winnerOf(next) === winnerOf(current) ? Decision.Loses : Decision.Wins, next };
 }

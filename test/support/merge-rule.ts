@@ -6,10 +6,14 @@
  * 1. Stream generation first: the label after `/stream/` in source.streamArn, compared as
  *    text, null oldest; a newer stream's event wins over anything from an older stream.
  * 2. Same stream, stream events: higher sequenceNumber (big integers) wins; equal = duplicate.
- * 3. Same stream, snapshot vs stream event: the stream event wins, except against a heal
- *    snapshot when its approximateCreationTime is earlier than runStartedAt - 15 minutes.
- * 4. Snapshot vs snapshot: later readAt wins (the kit also carries the heal cutoff to the later
- *    snapshot; this helper leaves that out, and the property test does not generate that case).
+ * 3. Same stream, snapshot vs stream event: the stream event wins, except when its
+ *    approximateCreationTime is earlier than the key's heal cutoff: the latest runStartedAt of
+ *    the key's heal snapshots, minus 15 minutes.
+ * 4. Snapshot vs snapshot: later readAt wins; rule 3 still applies the key's heal cutoff.
+ *
+ * Unlike the kit, which keeps two slots per key as events arrive, this helper keeps every
+ * version and computes the state when asked, the way the latest-state SQL does: the latest
+ * stream event, the latest snapshot, the largest heal start, then rule 3.
  * 5. Once an event of a newer stream of the table is applied, older-stream versions are
  *    dropped, and older-stream events arriving later are ignored.
  * 6. remove leaves a tombstone; unconvertible markers change nothing.
@@ -51,20 +55,15 @@ function canonical(value: unknown): string {
 /** The item key of an event (table plus canonical key JSON). */
 export const itemKeyOf = (keys: Record<string, JsonValue>): string => canonical(keys);
 
-/** Does `stream` (a stream event) beat `snapshot`? Rule 3. */
-function streamBeatsSnapshot(stream: Version, snapshot: Version): boolean {
-  if (snapshot.healStartMs === undefined || stream.createdMs === undefined) return true;
-  return !(stream.createdMs < snapshot.healStartMs - HEAL_MARGIN_MS);
-}
-
-/** Does `incoming` replace `current`? */
-export function wins(incoming: Version, current: Version): boolean {
-  const generation = compareLabels(incoming.label, current.label);
-  if (generation !== 0) return generation > 0;
-  if (incoming.stream && current.stream) return (incoming.sequence as bigint) > (current.sequence as bigint);
-  if (incoming.stream) return streamBeatsSnapshot(incoming, current);
-  if (current.stream) return !streamBeatsSnapshot(current, incoming);
-  return (incoming.readAtMs as number) > (current.readAtMs as number);
+/** The state of one key from all its versions of one generation. */
+function stateOf(versions: readonly Version[]): Version | undefined {
+  const latest = <T>(items: T[], later: (a: T, b: T) => boolean) => items.reduce<T | undefined>((best, item) => (best === undefined || later(item, best) ? item : best), undefined);
+  const change = latest(versions.filter((v) => v.stream), (a, b) => (a.sequence as bigint) > (b.sequence as bigint));
+  const snapshot = latest(versions.filter((v) => !v.stream), (a, b) => (a.readAtMs as number) > (b.readAtMs as number));
+  const healStarts = versions.flatMap((v) => (v.healStartMs === undefined ? [] : [v.healStartMs]));
+  if (change === undefined) return snapshot;
+  if (snapshot === undefined || healStarts.length === 0 || change.createdMs === undefined) return change;
+  return change.createdMs < Math.max(...healStarts) - HEAL_MARGIN_MS ? snapshot : change;
 }
 
 function versionOf(event: ChangeEventV1): Version | undefined {
@@ -84,7 +83,7 @@ function versionOf(event: ChangeEventV1): Version | undefined {
 
 /** A consumer's state: folds events, in whatever order they arrive. */
 export class MergeFold {
-  private readonly tables = new Map<string, { generation: string | null; versions: Map<string, Version> }>();
+  private readonly tables = new Map<string, { generation: string | null; versions: Map<string, Version[]> }>();
 
   apply(event: ChangeEventV1): void {
     const version = versionOf(event);
@@ -98,17 +97,20 @@ export class MergeFold {
     if (generation < 0) return; // an older stream draining: rule 5
     if (generation > 0) {
       table.generation = version.label;
-      for (const [key, existing] of table.versions) if (compareLabels(existing.label, version.label) < 0) table.versions.delete(key);
+      table.versions.clear(); // every version kept is of the older generation
     }
     const key = itemKeyOf(event.keys);
-    const current = table.versions.get(key);
-    if (current === undefined || wins(version, current)) table.versions.set(key, version);
+    const kept = table.versions.get(key) ?? [];
+    table.versions.set(key, [...kept, version]);
   }
 
   /** Items of a table by item key (tombstones left out). */
   items(table: string): Map<string, Item> {
     const out = new Map<string, Item>();
-    for (const [key, version] of this.tables.get(table)?.versions ?? []) if (version.item !== null) out.set(key, version.item);
+    for (const [key, versions] of this.tables.get(table)?.versions ?? []) {
+      const version = stateOf(versions);
+      if (version !== undefined && version.item !== null) out.set(key, version.item);
+    }
     return out;
   }
 }

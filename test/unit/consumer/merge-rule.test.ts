@@ -63,21 +63,62 @@ describe('Materializer', () => {
   });
 
   it.each([
-    ['heal, forced, late remove', [0, 1, 2]],
-    ['forced, heal, late remove', [1, 0, 2]],
-    ['late remove, forced, heal', [2, 1, 0]],
-    ['forced, late remove, heal', [1, 2, 0]],
-  ])('4. a snapshot read after a heal keeps its cutoff, whatever the order (%s)', (_order, order) => {
-    // Prepare: the item was removed long ago, re-created by a change that was lost, healed, then force-snapshotted
-    const heal = snapshot('2026-03-01T12:00:05Z', 'heal', '2026-03-01T12:00:00Z', { new: { id: '1', v: 'back' } });
-    const forced = snapshot('2026-03-01T12:10:00Z', 'forced', '2026-03-01T12:09:00Z', { new: { id: '1', v: 'back' } });
-    const remove = change('5', '2026-03-01T11:00:00Z', { operation: 'remove', new: null, redriven: true });
+    ['heal, forced, old remove', [0, 1, 2]],
+    ['heal, old remove, forced', [0, 2, 1]],
+    ['forced, heal, old remove', [1, 0, 2]],
+    ['forced, old remove, heal', [1, 2, 0]],
+    ['old remove, heal, forced', [2, 0, 1]],
+    ['old remove, forced, heal', [2, 1, 0]],
+  ])('3/4. the latest snapshot takes the largest heal cutoff of the key, whatever the order (%s)', (_order, order) => {
+    // Prepare: an old remove whose re-insert was lost, a heal, then a forced snapshot with newer content
+    const remove = change('1000', '2026-11-21T03:00:00Z', { operation: 'remove', new: null, redriven: true });
+    const heal = snapshot('2026-11-22T00:05:00Z', 'heal', '2026-11-22T00:00:00Z', { new: { id: '1', v: 'healed-back' } });
+    const forced = snapshot('2026-11-23T00:05:00Z', 'forced', '2026-11-23T00:00:00Z', { new: { id: '1', v: 'forced-after-heal' } });
     const events = [heal, forced, remove];
+    const materializer = new Materializer({ tombstones: { retentionMs: Number.POSITIVE_INFINITY } });
+    // Act
+    const outcomes = order.map((index) => materializer.apply(events[index]!));
+    const again = events.map((event) => materializer.apply(event));
+    // Assess
+    expect(materializer.get('orders|{"id":"1"}')).toEqual({ id: '1', v: 'forced-after-heal' });
+    expect(materializer.state('orders|{"id":"1"}')?.version.id).toBe(forced.id);
+    expect(outcomes[0]).toBe(ApplyOutcome.Applied);
+    expect(again).toEqual([ApplyOutcome.Superseded, ApplyOutcome.Duplicate, ApplyOutcome.Duplicate]);
+  });
+
+  it.each([
+    ['stream first', [0, 1, 2]],
+    ['heals first', [1, 2, 0]],
+  ])('3. a later forced snapshot does not hide an earlier heal cutoff from a change, and a change in the margin still wins (%s)', (_order, order) => {
+    // Prepare: the change is older than the heal's cutoff (11:45); the later one is within the heal margin
+    const modified = change('7', '2026-03-01T11:00:00Z');
+    const heal = snapshot('2026-03-01T12:05:00Z', 'heal', '2026-03-01T12:00:00Z', { new: { id: '1', v: 'heal' } });
+    const forced = snapshot('2026-03-01T13:00:00Z', 'forced', '2026-03-01T12:55:00Z', { new: { id: '1', v: 'forced' } });
+    const recent = change('8', '2026-03-01T11:50:00Z');
+    const events = [modified, heal, forced];
     const materializer = new Materializer();
     // Act
     for (const index of order) materializer.apply(events[index]!);
+    const before = materializer.get('orders|{"id":"1"}');
+    const outcome = materializer.apply(recent);
+    // Assess: the forced snapshot beats the old change; the change within the heal margin beats both snapshots
+    expect(before).toEqual({ id: '1', v: 'forced' });
+    expect(outcome).toBe(ApplyOutcome.Applied);
+    expect(materializer.get('orders|{"id":"1"}')).toEqual({ id: '1', v: '8' });
+  });
+
+  it('5. a newer generation resets both slots of a key; an older one arriving later loses', () => {
+    // Prepare
+    const materializer = new Materializer();
+    materializer.apply(snapshot('2026-03-01T12:05:00Z', 'heal', '2026-03-01T12:00:00Z'));
+    materializer.apply(change('5', '2026-03-01T10:00:00Z'));
+    const newer = change('1', '2026-03-05T00:00:01Z', { source: { ...change('1', '').source, streamArn: STREAM_2 } });
+    // Act
+    const applied = materializer.apply(newer);
+    const old = materializer.apply(snapshot('2026-03-09T00:00:00Z', 'forced'));
     // Assess
-    expect(materializer.get('orders|{"id":"1"}')).toEqual({ id: '1', v: 'back' });
+    expect([applied, old]).toEqual([ApplyOutcome.Applied, ApplyOutcome.Superseded]);
+    expect(materializer.get('orders|{"id":"1"}')).toEqual({ id: '1', v: '1' });
   });
 
   it('6. unconvertible markers never change state', () => {
