@@ -20,15 +20,12 @@ import { indexResourceId, tableResourceId } from '../reconciler/model';
 import { isThrottling, retryThrottled } from '../reconciler/throttle';
 import { systemClock } from '../reconciler/ports';
 import { FakeAws } from '../test/unit/reconciler/fake-aws';
+import { numberArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const TABLES = arg('tables', 1000);
-const LATENCY = arg('latency', 20);
-const RATE = arg('rate', 20);
-const CONCURRENCY = arg('concurrency', 4);
+const TABLES = numberArg('tables', 1000);
+const LATENCY = numberArg('latency', 20);
+const RATE = numberArg('rate', 20);
+const CONCURRENCY = numberArg('concurrency', 4);
 
 const config = loadReconcilerConfig({
   FORWARDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:forwarder',

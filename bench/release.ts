@@ -20,15 +20,12 @@ import { ReleaseReason } from '../reconciler/release/model';
 import { createReleaser } from '../reconciler/release/releaser';
 import { createTeardownHandler } from '../teardown/handler';
 import { FakeAws } from '../test/unit/reconciler/fake-aws';
+import { numberArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const TABLES = arg('tables', 1000);
-const BASELINE_TABLES = arg('baseline-tables', 100);
-const LATENCY = arg('latency', 20);
-const RATE = arg('rate', 20);
+const TABLES = numberArg('tables', 1000);
+const BASELINE_TABLES = numberArg('baseline-tables', 100);
+const LATENCY = numberArg('latency', 20);
+const RATE = numberArg('rate', 20);
 const FORWARDER = 'arn:aws:lambda:eu-west-1:123456789012:function:forwarder';
 const quiet = { logger: createLogger({ service: 'bench', level: 'ERROR', write: () => undefined }), metrics: createMetrics({ service: 'bench', write: () => undefined }) };
 

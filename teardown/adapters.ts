@@ -12,6 +12,7 @@ import {
 import { DescribeTableCommand, ListTablesCommand, ListTagsOfResourceCommand, UntagResourceCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteEventSourceMappingCommand, InvokeCommand, ListEventSourceMappingsCommand, PutFunctionConcurrencyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsCall, AwsCallError, ErrorKind } from '../reconciler/errors';
+import { toObservedTable } from '../reconciler/adapters/observed-table';
 import type { ReleaseMappingPort, ReleaseScalingPort, ReleaseTablePort } from '../reconciler/release/model';
 
 const NAMESPACE = 'dynamodb';
@@ -29,20 +30,8 @@ export function createReleaseTablePort(client: DynamoDBClient): ReleaseTablePort
     },
     async describeTable(tableName) {
       try {
-        const { Table: t } = await awsCall('DescribeTable', () => client.send(new DescribeTableCommand({ TableName: tableName })));
-        if (!t) return null;
-        return {
-          name: t.TableName ?? tableName,
-          arn: t.TableArn ?? '',
-          status: t.TableStatus ?? 'ACTIVE',
-          billingMode: t.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
-          stream: {
-            enabled: t.StreamSpecification?.StreamEnabled === true,
-            ...(t.StreamSpecification?.StreamViewType ? { viewType: t.StreamSpecification.StreamViewType } : {}),
-            ...(t.LatestStreamArn ? { latestArn: t.LatestStreamArn } : {}),
-          },
-          indexes: (t.GlobalSecondaryIndexes ?? []).map((g) => ({ name: g.IndexName ?? '', status: g.IndexStatus ?? 'ACTIVE' })),
-        };
+        const { Table: table } = await awsCall('DescribeTable', () => client.send(new DescribeTableCommand({ TableName: tableName })));
+        return table ? toObservedTable(table) : null;
       } catch (error) {
         notFoundIsDone(error);
         return null;

@@ -7,28 +7,10 @@ import {
   UntagResourceCommand,
   UpdateTableCommand,
   type DynamoDBClient,
-  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { awsCall, AwsCallError, ErrorKind } from '../errors';
-import type { ObservedTable } from '../model';
 import type { TablePort } from '../ports';
-
-export function toObservedTable(table: TableDescription): ObservedTable {
-  const billing = table.BillingModeSummary?.BillingMode;
-  return {
-    name: table.TableName ?? '',
-    arn: table.TableArn ?? '',
-    status: table.TableStatus ?? 'ACTIVE',
-    // BillingModeSummary is absent on tables that were always provisioned.
-    billingMode: billing === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
-    stream: {
-      enabled: table.StreamSpecification?.StreamEnabled === true,
-      ...(table.StreamSpecification?.StreamViewType ? { viewType: table.StreamSpecification.StreamViewType } : {}),
-      ...(table.LatestStreamArn ? { latestArn: table.LatestStreamArn } : {}),
-    },
-    indexes: (table.GlobalSecondaryIndexes ?? []).map((gsi) => ({ name: gsi.IndexName ?? '', status: gsi.IndexStatus ?? 'ACTIVE' })),
-  };
-}
+import { toObservedTable } from './observed-table';
 
 export function createDynamoDbTablePort(client: DynamoDBClient): TablePort {
   return {
